@@ -63,7 +63,7 @@ func ParseAddress(s string) (Address, error) {
 	}
 	a, err := AddressFromBytes(raw[:])
 	if err != nil {
-		return Address{}, fmt.Errorf("%w (%q)", err, s)
+		return Address{}, fmt.Errorf("%w: %q", err, s)
 	}
 	return a, nil
 }

@@ -141,16 +141,16 @@ func (k *PrivateKey) Equal(o *PrivateKey) bool {
 const redacted = "nem.PrivateKey(REDACTED)"
 
 // String returns a redacted placeholder, never the key.
-func (k *PrivateKey) String() string { return redacted }
+func (k PrivateKey) String() string { return redacted }
 
 // GoString returns a redacted placeholder, never the key.
-func (k *PrivateKey) GoString() string { return redacted }
+func (k PrivateKey) GoString() string { return redacted }
 
 // Format prints a redacted placeholder under every verb, never the key.
-func (k *PrivateKey) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+func (k PrivateKey) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
 
 // LogValue keeps the key out of log/slog output.
-func (k *PrivateKey) LogValue() slog.Value { return slog.StringValue(redacted) }
+func (k PrivateKey) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Sign signs message the NIS1 way (Ed25519 with Keccak-512). Signatures are
 // deterministic: the same key and message always give the same signature.
