@@ -1,0 +1,109 @@
+package hd
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/nemiot/nemiot/internal/sharedtest"
+	"github.com/nemiot/nemiot/nem"
+)
+
+// hdVector is one seed of nemtech test-vectors nis1/6.test-hd-derivation.json.
+type hdVector struct {
+	Mnemonic      string `json:"mnemonic"`
+	Passphrase    string `json:"passphrase"`
+	Seed          string `json:"seed"`
+	RootPublicKey string `json:"rootPublicKey"`
+	ChildAccounts []struct {
+		Path      []uint32 `json:"path"`
+		PublicKey string   `json:"publicKey"`
+	} `json:"childAccounts"`
+}
+
+// TestOfficialVectors checks the official NEM HD vectors: BIP39 seed, root
+// key and three accounts per seed, on mainnet and testnet.
+func TestOfficialVectors(t *testing.T) {
+	path := sharedtest.Path(t, "vectors", "nis1", "6.test-hd-derivation.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		PublicNet []hdVector `json:"public_net"`
+		TestNet   []hdVector `json:"test_net"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("parsing %s: %v", path, err)
+	}
+	seeds, children := 0, 0
+	for _, set := range []struct {
+		name string
+		net  nem.Network
+		vecs []hdVector
+	}{{"public_net", nem.Mainnet, file.PublicNet}, {"test_net", nem.Testnet, file.TestNet}} {
+		for i, v := range set.vecs {
+			seeds++
+			children += len(v.ChildAccounts)
+			t.Run(fmt.Sprintf("%s/%d", set.name, i), func(t *testing.T) {
+				t.Parallel()
+				checkOfficialVector(t, set.net, v)
+			})
+		}
+	}
+	if seeds != 96 || children != 288 {
+		t.Errorf("loaded %d seeds and %d children; the official file has 96 and 288", seeds, children)
+	}
+}
+
+func checkOfficialVector(t *testing.T, net nem.Network, v hdVector) {
+	seed, err := Seed(v.Mnemonic, v.Passphrase)
+	if err != nil {
+		t.Fatalf("Seed: %v", err)
+	}
+	if got := hex.EncodeToString(seed); !strings.EqualFold(got, v.Seed) {
+		t.Fatalf("seed = %s, want %s", got, v.Seed)
+	}
+	master := NewMaster(seed)
+
+	// The file's rootPublicKey takes the node key as a NEM private key
+	// without the reversal that accounts get (reference/crypto.md §10.2).
+	rootAsIs, err := nem.NewPrivateKey(master.key[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rootAsIs.PublicKey().String(); !strings.EqualFold(got, v.RootPublicKey) {
+		t.Errorf("root public key = %s, want %s", got, v.RootPublicKey)
+	}
+	if got := master.PrivateKey().PublicKey().String(); strings.EqualFold(got, v.RootPublicKey) {
+		t.Errorf("root public key also matches with the reversal; the quirk is gone?")
+	}
+
+	for _, c := range v.ChildAccounts {
+		if len(c.Path) != 5 {
+			t.Fatalf("path %v: want 5 elements", c.Path)
+		}
+		p := Path(net, c.Path[2])
+		want := fmt.Sprintf("m/%d'/%d'/%d'/%d'/%d'", c.Path[0], c.Path[1], c.Path[2], c.Path[3], c.Path[4])
+		if p != want {
+			t.Errorf("Path(%v, %d) = %s, want the vector's %s", net, c.Path[2], p, want)
+		}
+		k, err := master.DerivePath(want)
+		if err != nil {
+			t.Fatalf("DerivePath(%s): %v", want, err)
+		}
+		if got := k.PrivateKey().PublicKey().String(); !strings.EqualFold(got, c.PublicKey) {
+			t.Errorf("%s: public key = %s, want %s", want, got, c.PublicKey)
+		}
+		step := master
+		for _, i := range c.Path {
+			step = step.Derive(i)
+		}
+		if !step.PrivateKey().Equal(k.PrivateKey()) {
+			t.Errorf("%s: Derive step by step differs from DerivePath", want)
+		}
+	}
+}
