@@ -42,7 +42,7 @@ func TestSDKVectorsKeys(t *testing.T) {
 			t.Fatalf("case %d: public key %s, want %s", i, k.PublicKey(), c.PublicKey)
 		}
 		for _, w := range []struct {
-			n              Network
+			n             Network
 			plain, pretty string
 		}{{Mainnet, c.Mainnet, c.MainnetPretty}, {Testnet, c.Testnet, c.TestnetPretty}, {Mijin, c.Mijin, c.MijinPretty}} {
 			a := k.Address(w.n)
