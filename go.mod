@@ -3,12 +3,16 @@ module github.com/nemiot/nemiot
 go 1.26.0
 
 require (
-	filippo.io/edwards25519 v1.2.0 // indirect
-	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
+	filippo.io/edwards25519 v1.2.0
+	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
+	golang.org/x/crypto v0.59.0
+	golang.org/x/text v0.44.0
+	periph.io/x/conn/v3 v3.7.3
+)
+
+require (
 	github.com/google/go-cmp v0.7.0 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
+	github.com/jonboulle/clockwork v0.5.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
-	periph.io/x/conn/v3 v3.7.3 // indirect
 	periph.io/x/host/v3 v3.8.5 // indirect
 )

@@ -1,0 +1,79 @@
+// Package nis talks to NEM NIS1 nodes over their HTTP API and builds, signs,
+// hashes and verifies the NIS1 transactions nemiot needs: transfers (with a
+// plain or encrypted message) and multisig account changes.
+//
+// # Where to start
+//
+// Make a [Client] for one node and call its methods; every call takes a
+// context first:
+//
+//	c := nis.NewClient("http://hugealice.nem.ninja:7890", nil)
+//	acct, err := c.Account(ctx, deviceAddress)
+//	if err != nil { … }
+//	if acct.IsMultisig() {
+//		owners := acct.CosignatoryKeys()          // compare as a set
+//		need := acct.MultisigInfo.Threshold()     // 0 in NIS means all of them
+//	}
+//
+// One node can lie, lag or fail. To decide who owns a device ask several
+// nodes and require agreement: package multisig does that with this client.
+// For tests, package [github.com/nemiot/nemiot/nem/nis/nistest] starts a
+// local network of nodes that can be made to misbehave.
+//
+// # Client
+//
+// A Client is safe for concurrent use and keeps no per-call state. Its HTTP
+// field takes any *http.Client; nil means one with dial, TLS and overall
+// timeouts ([NewHTTPClient]). Every response body is read through a size cap
+// ([DefaultMaxBody], 1 MiB, or Client.MaxBody): a larger body fails with
+// [ErrTooLarge] and is never decoded, and a declared Content-Length above the
+// cap is refused before reading. Decoding is strict: addresses, keys, hashes
+// and signatures must decode, public keys must match their addresses, a
+// multisig account's cosignatory list must match its count, and so on; a
+// violation is [ErrBadResponse], never a zero value.
+//
+// A node that answers with an error status gives an [*Error] carrying the
+// NIS status, error kind, message and network time. errors.Is maps it to
+// [ErrNotFound] (hash not in the node's cache), [ErrUnavailable] (503: loading
+// its chain, not booted; 429, 502, 504), [ErrUnsupported] (no hash look-up on
+// this node) or [ErrBadRequest] (e.g. an address of another network).
+// Transport failures and context expiry are returned wrapped, so
+// errors.Is(err, context.DeadlineExceeded) works.
+//
+// # Transactions
+//
+// A [Transaction] is a struct with the common fields and the fields of each
+// supported type. Build one, set its Fee (see [MinimumFee]), call
+// [Transaction.Sign] with the signer's key, and pass the result to
+// [Client.Announce]:
+//
+//	tx := &nis.Transaction{
+//		Type: nis.TypeTransfer, Network: nem.Testnet,
+//		TimeStamp: now, Deadline: now + 3600,
+//		Recipient: to, Amount: 1_000_000, Message: nis.PlainMessage([]byte("hi")),
+//	}
+//	tx.Fee = nis.MinimumFee(tx)
+//	signed, err := tx.Sign(key)
+//	res, err := c.Announce(ctx, signed)
+//
+// [Transaction.Serialize] writes the NIS1 binary form that is hashed and
+// signed, sorting multisig modifications and mosaics as NIS does;
+// [Transaction.Hash] is its Keccak-256, as NIS computes it. The results match
+// nem-sdk and NIS byte for byte.
+//
+// Transactions read from a node are self-authenticating:
+// [ConfirmedTransaction.Verify] recomputes the hash and checks the signature
+// (and the cosignatures of a multisig transaction), so a lying node cannot
+// change a transaction's content, only deny it or misreport its height. An
+// audit reads the transfer (recipient, amount, message type and payload,
+// signer) with [ConfirmedTransaction.Transfer], which also reaches into a
+// multisig wrapper.
+//
+// Multisig accounts act through a wrapper: a [TypeMultisig] transaction signed
+// by one cosignatory whose Inner transaction has the multisig account as
+// Signer; the other cosignatories approve it with [NewCosignature].
+//
+// [DecodeTransaction] reads the binary form back and [ParseTransactionJSON]
+// the NIS JSON form; both refuse anything that is not exactly what NIS would
+// produce.
+package nis

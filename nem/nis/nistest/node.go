@@ -1,0 +1,242 @@
+package nistest
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/nis"
+)
+
+// Behavior is how a node answers. The zero Behavior is an honest node. The
+// constructors (Honest, Lying, Lagging, Slow, Down, Malformed, Oversized,
+// Error) make the common cases; fields can be combined, e.g. a lying node
+// that is also slow:
+//
+//	b := nistest.Lying([]nem.PublicKey{attacker}, 1)
+//	b.Delay = 200 * time.Millisecond
+//	net.Node(3).SetBehavior(b)
+type Behavior struct {
+	// Down stops the node listening: connections are refused, and open
+	// connections are closed. The node listens again on the same port when
+	// set to a behavior that is not Down.
+	Down bool
+	// Delay holds every answer back this long (ended early when the client
+	// gives up). A delay longer than the client's timeout is a hung node.
+	Delay time.Duration
+	// Lag serves the chain as it was this many blocks ago: old height, old
+	// accounts and multisig links, old transaction lists.
+	Lag int
+	// Lie, if set, replaces the multisig configuration in account answers.
+	Lie *Lie
+	// Malformed answers with the honest body cut in half: invalid JSON.
+	Malformed bool
+	// Oversized, if positive, answers 200 with a JSON-looking body of this
+	// many bytes, streamed without a Content-Length.
+	Oversized int64
+	// ErrorStatus, if set, answers with NIS error JSON of this HTTP status and
+	// message ErrorMessage (the "error" field is the status's reason phrase).
+	// /heartbeat and /status still answer; /status reports 8 (loading) for
+	// NIS_ILLEGAL_STATE_LOADING_CHAIN, which also leaves /chain/height
+	// answering, as NIS does, and 3 (not booted) for NIS_ILLEGAL_STATE_NOT_BOOTED.
+	ErrorStatus  int
+	ErrorMessage string
+}
+
+// Lie is the multisig configuration a lying node reports.
+type Lie struct {
+	// Cosignatories replace the real ones (none: the node claims the
+	// account is not multisig).
+	Cosignatories []nem.PublicKey
+	// MinCosignatories is reported as multisigInfo.minCosignatories.
+	MinCosignatories int
+	// Accounts limits the lie to these accounts; empty means every account
+	// the node is asked about.
+	Accounts []nem.Address
+}
+
+// Honest answers truthfully from the current chain.
+func Honest() Behavior { return Behavior{} }
+
+// Lying reports cosigners as the cosignatories (and min as the minimum) of
+// every account it is asked about.
+func Lying(cosigners []nem.PublicKey, min int) Behavior {
+	return Behavior{Lie: &Lie{Cosignatories: cosigners, MinCosignatories: min}}
+}
+
+// Lagging serves the chain as it was blocks blocks ago.
+func Lagging(blocks int) Behavior { return Behavior{Lag: blocks} }
+
+// Slow answers honestly after d.
+func Slow(d time.Duration) Behavior { return Behavior{Delay: d} }
+
+// Down refuses connections.
+func Down() Behavior { return Behavior{Down: true} }
+
+// Malformed answers with truncated JSON.
+func Malformed() Behavior { return Behavior{Malformed: true} }
+
+// Oversized answers with a 10 MiB body.
+func Oversized() Behavior { return Behavior{Oversized: 10 << 20} }
+
+// Error answers with NIS error JSON: status (400, 500, 503, …) and message,
+// e.g. Error(503, "NIS_ILLEGAL_STATE_LOADING_CHAIN").
+func Error(status int, message string) Behavior {
+	return Behavior{ErrorStatus: status, ErrorMessage: message}
+}
+
+// Node is one NIS node of a [Network], listening on 127.0.0.1.
+type Node struct {
+	net      *Network
+	index    int
+	addr     string // host:port, fixed once the node first listens
+	url      string
+	name     string
+	identity nem.PublicKey
+	requests atomic.Int64
+
+	mu       sync.Mutex // behavior, features, closed, inflight.Add
+	behavior Behavior
+	features nis.Features
+	closed   bool
+	inflight sync.WaitGroup
+
+	life   sync.Mutex // listening state
+	srv    *http.Server
+	served chan struct{} // closed when srv.Serve returns
+	stop   chan struct{} // closed when srv stops: ends Delay waits
+}
+
+func newNode(n *Network, i int, identity nem.PublicKey) *Node {
+	return &Node{net: n, index: i, addr: "127.0.0.1:0", name: fmt.Sprintf("nistest-%d", i), identity: identity, features: n.opts.Features}
+}
+
+// URL returns the node's base URL, e.g. "http://127.0.0.1:41234".
+func (nd *Node) URL() string { return nd.url }
+
+// Index returns the node's position in its network.
+func (nd *Node) Index() int { return nd.index }
+
+// PublicKey returns the node's identity key (as /node/info reports it).
+func (nd *Node) PublicKey() nem.PublicKey { return nd.identity }
+
+// Client returns a nis.Client for this node using the default HTTP client.
+func (nd *Node) Client() *nis.Client { return nis.NewClient(nd.url, nil) }
+
+// Requests returns how many requests the node has received.
+func (nd *Node) Requests() int64 { return nd.requests.Load() }
+
+// Behavior returns the node's current behavior.
+func (nd *Node) Behavior() Behavior {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	return nd.behavior
+}
+
+// SetBehavior switches the node to b from its next request on. Switching to
+// or from Down stops or restarts listening (on the same port); the error
+// reports a port that could not be listened on again.
+func (nd *Node) SetBehavior(b Behavior) error {
+	nd.mu.Lock()
+	nd.behavior = b
+	closed := nd.closed
+	nd.mu.Unlock()
+	if closed {
+		return nil
+	}
+	if b.Down {
+		nd.shutdown()
+		return nil
+	}
+	return nd.listen()
+}
+
+// SetFeatures sets the features the node announces and honours; without
+// nis.FeatureTransactionHashLookup, /transaction/get fails as on NIS.
+func (nd *Node) SetFeatures(f nis.Features) {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	nd.features = f
+}
+
+func (nd *Node) state() (Behavior, nis.Features) {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	return nd.behavior, nd.features
+}
+
+// listen starts serving if the node is not already.
+func (nd *Node) listen() error {
+	nd.life.Lock()
+	defer nd.life.Unlock()
+	if nd.srv != nil {
+		return nil
+	}
+	var ln net.Listener
+	var err error
+	for try := 0; try < 50; try++ {
+		if ln, err = net.Listen("tcp", nd.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("nistest: node %d: %w", nd.index, err)
+	}
+	if nd.url == "" { // first start, before the node is shared
+		nd.addr = ln.Addr().String()
+		nd.url = "http://" + nd.addr
+	}
+	srv := &http.Server{
+		Handler:           nd,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	served, stop := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(served)
+		srv.Serve(ln)
+	}()
+	nd.srv, nd.served, nd.stop = srv, served, stop
+	return nil
+}
+
+// shutdown stops listening and closes every connection.
+func (nd *Node) shutdown() {
+	nd.life.Lock()
+	defer nd.life.Unlock()
+	if nd.srv == nil {
+		return
+	}
+	close(nd.stop)
+	nd.srv.Close()
+	<-nd.served
+	nd.srv = nil
+}
+
+func (nd *Node) close() {
+	nd.mu.Lock()
+	nd.closed = true
+	nd.mu.Unlock()
+	nd.shutdown()
+	nd.inflight.Wait()
+}
+
+// stopChan returns the channel closed when the current server stops.
+func (nd *Node) stopChan() <-chan struct{} {
+	nd.life.Lock()
+	defer nd.life.Unlock()
+	if nd.stop == nil {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return nd.stop
+}
