@@ -1,0 +1,87 @@
+package multisig
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+var (
+	// ErrNoQuorum reports that not enough nodes agreed on an answer. It comes
+	// wrapped in a *QuorumError that says what each node answered.
+	ErrNoQuorum = errors.New("multisig: no quorum")
+	// ErrNotMultisig reports that a quorum agreed the account is not a
+	// multisig account: it has no owners, and a device in that state accepts
+	// no commands.
+	ErrNotMultisig = errors.New("multisig: account is not multisig")
+	// ErrConfig reports a Resolver or OwnerCache whose settings cannot work,
+	// for example a Quorum not above half the Sample.
+	ErrConfig = errors.New("multisig: invalid configuration")
+	// ErrBadAnswer reports a node answer that failed validation: it is not
+	// counted, and shows up in a QuorumError's Answers.
+	ErrBadAnswer = errors.New("multisig: invalid node answer")
+	// ErrLagging reports a node answer dated too far from the median chain
+	// height of the other answers: it is not counted.
+	ErrLagging = errors.New("multisig: node out of sync with the others")
+	// ErrStale reports that the owner cache's last quorum answer is older
+	// than its MaxStale limit and refreshing it failed.
+	ErrStale = errors.New("multisig: owner list too old and refresh failed")
+)
+
+// NodeAnswer is what one node said, as reported in a [QuorumError]. Nothing
+// in it is trusted.
+type NodeAnswer struct {
+	Node   string // the node's base URL
+	Height uint64 // the chain height it reported, if any
+	Answer string // a summary of its answer ("2-of-3 [ab12…, …]", "not multisig"), if it answered
+	Err    error  // why it did not count, if it did not
+}
+
+func (a NodeAnswer) String() string {
+	if a.Err != nil {
+		return fmt.Sprintf("%s: %v", a.Node, a.Err)
+	}
+	return fmt.Sprintf("%s: %s at height %d", a.Node, a.Answer, a.Height)
+}
+
+// QuorumError reports a failed quorum: how many nodes were asked and what each
+// said or why it failed. It wraps [ErrNoQuorum] and, when the context ended
+// the search, the context's error.
+type QuorumError struct {
+	What    string // "owners of TXXX…" or "network time"
+	Asked   int
+	Needed  int
+	Answers []NodeAnswer
+	Cause   error // the context's error, if that ended the search
+}
+
+func (e *QuorumError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "multisig: no quorum for %s: %d nodes asked, %d identical answers needed", e.What, e.Asked, e.Needed)
+	if e.Cause != nil {
+		fmt.Fprintf(&b, " (%v)", e.Cause)
+	}
+	for _, a := range e.Answers {
+		b.WriteString("; ")
+		b.WriteString(a.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrNoQuorum and the context's error, if any.
+func (e *QuorumError) Unwrap() []error {
+	if e.Cause != nil {
+		return []error{ErrNoQuorum, e.Cause}
+	}
+	return []error{ErrNoQuorum}
+}
+
+func summarize(keys []nem.PublicKey) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k.String()[:8] + "…"
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}

@@ -1,0 +1,58 @@
+package multisig
+
+// MainnetNodes is the embedded default list of NIS1 mainnet nodes: the
+// nem.ninja nodes run for the NEM core team and foundation (several of them
+// enrolled supernodes), the search nodes of nem-sdk and NanoWallet, and
+// registry-listed supernodes, all on the plain NIS port 7890.
+//
+// These are defaults a vendor should refresh. Node lists age: hosts go away,
+// change hands or stop being supernodes, and a list everyone ships is a list
+// an attacker can study. Ship a vetted list of your own in firmware (30 to 40
+// nodes run by distinct operators, HTTPS where possible), and update it only
+// through a channel you trust.
+var MainnetNodes = []string{
+	"http://hugealice.nem.ninja:7890",
+	"http://hugealice2.nem.ninja:7890",
+	"http://hugealice3.nem.ninja:7890",
+	"http://hugealice4.nem.ninja:7890",
+	"http://bigalice3.nem.ninja:7890",
+	"http://san.nem.ninja:7890",
+	"http://go.nem.ninja:7890",
+	"http://hachi.nem.ninja:7890",
+	"http://jusan.nem.ninja:7890",
+	"http://nijuichi.nem.ninja:7890",
+	"http://alice2.nem.ninja:7890",
+	"http://alice3.nem.ninja:7890",
+	"http://alice4.nem.ninja:7890",
+	"http://alice5.nem.ninja:7890",
+	"http://alice6.nem.ninja:7890",
+	"http://alice7.nem.ninja:7890",
+	"http://alice8.nem.ninja:7890",
+	"http://62.75.171.41:7890",
+	"http://104.251.212.131:7890",
+	"http://45.124.65.125:7890",
+	"http://185.53.131.101:7890",
+	"http://sz.nemchina.com:7890",
+	"http://62.75.251.134:7890",
+	"http://108.61.168.86:7890",
+	"http://portobelo.nemmain.net:7890",
+	"http://1n.dusanjp.com:7890",
+	"http://2n.dusanjp.com:7890",
+}
+
+// TestnetNodes is the embedded default list of NIS1 testnet nodes. Like
+// [MainnetNodes], it is a default to refresh, not a list to trust forever.
+var TestnetNodes = []string{
+	"http://hugetestalice.nem.ninja:7890",
+	"http://hugetestalice2.nem.ninja:7890",
+	"http://medalice2.nem.ninja:7890",
+	"http://bigalice2.nem.ninja:7890",
+	"http://104.128.226.60:7890",
+	"http://23.228.67.85:7890",
+	"http://192.3.61.243:7890",
+	"http://50.3.87.123:7890",
+	"http://libertalia.nemtest.net:7890",
+	"http://ocracoke.nemtest.net:7890",
+	"http://tortuga.nemtest.net:7890",
+	"http://ntn1.dusanjp.com:7890",
+}

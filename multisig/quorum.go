@@ -1,0 +1,216 @@
+package multisig
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// vote is one node's answer in a quorum round.
+type vote[T any] struct {
+	node   string
+	height uint64 // chain height the node reported with its answer
+	key    string // canonical form: votes agree when their keys are equal
+	value  T
+	sum    string // summary for error reports
+	err    error  // set when the node gave no usable answer
+}
+
+// round runs one quorum search: it asks nodes in a random order, sample at a
+// time, widening on failures, disagreement and stalls, and returns the first
+// value that quorum in-sync nodes agree on while they outnumber every
+// dissenting in-sync answer.
+type round[T any] struct {
+	nodes   []string
+	sample  int
+	quorum  int
+	maxLag  uint64
+	stall   time.Duration
+	rand    io.Reader
+	what    string
+	ask     func(ctx context.Context, node string) vote[T]
+	heights bool // whether answers carry chain heights to compare
+
+	// agree, when set, replaces the rule "identical keys" for deciding: it
+	// returns the agreed value and the number of answers behind it.
+	agree func(valid []vote[T]) (T, int, bool)
+}
+
+func (r *round[T]) run(ctx context.Context) (T, int, int, error) {
+	var zero T
+	order, err := shuffle(r.rand, len(r.nodes))
+	if err != nil {
+		return zero, 0, 0, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the requests still in flight once an answer is chosen
+
+	results := make(chan vote[T], len(r.nodes)) // buffered: late senders never block
+	next, inflight := 0, 0
+	launch := func() bool {
+		if next >= len(order) {
+			return false
+		}
+		node := r.nodes[order[next]]
+		next++
+		inflight++
+		go func() { results <- r.ask(ctx, node) }()
+		return true
+	}
+	for range r.sample {
+		launch()
+	}
+	var votes []vote[T]
+	stall := time.NewTimer(r.stall)
+	defer stall.Stop()
+	for {
+		if inflight == 0 && !launch() {
+			return zero, len(votes), 0, r.fail(votes, nil)
+		}
+		select {
+		case v := <-results:
+			inflight--
+			votes = append(votes, v)
+			if val, agreed, ok := r.decide(votes); ok {
+				return val, len(votes) + inflight, agreed, nil
+			}
+			// Widen while the answers still expected could not decide even
+			// if they all agreed with the leading answer: failures, lies and
+			// lag are outvoted by fresh random nodes.
+			for !r.reachable(votes, inflight) && launch() {
+			}
+			stall.Reset(r.stall)
+		case <-stall.C:
+			launch() // a hung node must not hold the answer up
+			stall.Reset(r.stall)
+		case <-ctx.Done():
+			return zero, len(votes) + inflight, 0, r.fail(votes, ctx.Err())
+		}
+	}
+}
+
+// decide applies the quorum rule to the votes so far.
+func (r *round[T]) decide(votes []vote[T]) (T, int, bool) {
+	var zero T
+	valid := r.inSync(votes)
+	if r.agree != nil {
+		return r.agree(valid)
+	}
+	counts := map[string]int{}
+	for _, v := range valid {
+		counts[v.key]++
+	}
+	for _, v := range valid {
+		n := counts[v.key]
+		if n >= r.quorum && n > len(valid)-n {
+			return v.value, n, true
+		}
+	}
+	return zero, 0, false
+}
+
+// reachable reports whether inflight more answers, all agreeing with the
+// leading one, would be enough for a decision.
+func (r *round[T]) reachable(votes []vote[T], inflight int) bool {
+	valid := r.inSync(votes)
+	if r.agree != nil {
+		return len(valid)+inflight >= r.quorum
+	}
+	counts := map[string]int{}
+	best := 0
+	for _, v := range valid {
+		counts[v.key]++
+		best = max(best, counts[v.key])
+	}
+	n := best + inflight
+	return n >= r.quorum && n > len(valid)-best
+}
+
+// inSync returns the answered votes whose height is within maxLag of the
+// median height of all answered votes.
+func (r *round[T]) inSync(votes []vote[T]) []vote[T] {
+	var ok []vote[T]
+	for _, v := range votes {
+		if v.err == nil {
+			ok = append(ok, v)
+		}
+	}
+	if !r.heights || len(ok) == 0 {
+		return ok
+	}
+	med := medianHeight(ok)
+	out := ok[:0:0]
+	for _, v := range ok {
+		if v.height+r.maxLag >= med && v.height <= med+r.maxLag {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func medianHeight[T any](votes []vote[T]) uint64 {
+	hs := make([]uint64, len(votes))
+	for i, v := range votes {
+		hs[i] = v.height
+	}
+	slices.Sort(hs)
+	return hs[len(hs)/2]
+}
+
+func (r *round[T]) fail(votes []vote[T], cause error) error {
+	e := &QuorumError{What: r.what, Asked: len(votes), Needed: r.quorum, Cause: cause}
+	var med uint64
+	if r.heights {
+		var ok []vote[T]
+		for _, v := range votes {
+			if v.err == nil {
+				ok = append(ok, v)
+			}
+		}
+		if len(ok) > 0 {
+			med = medianHeight(ok)
+		}
+	}
+	for _, v := range votes {
+		a := NodeAnswer{Node: v.node, Height: v.height, Answer: v.sum, Err: v.err}
+		if v.err == nil && r.heights && (v.height+r.maxLag < med || v.height > med+r.maxLag) {
+			a.Err = fmt.Errorf("%w: height %d, median %d", ErrLagging, v.height, med)
+		}
+		e.Answers = append(e.Answers, a)
+	}
+	return e
+}
+
+// shuffle returns a uniformly random permutation of 0..n-1 drawn from rand
+// (Fisher-Yates with rejection sampling, so no index is favoured).
+func shuffle(rand io.Reader, n int) ([]int, error) {
+	if rand == nil {
+		rand = cryptoRand
+	}
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	var buf [8]byte
+	for i := n - 1; i > 0; i-- {
+		bound := uint64(i + 1)
+		limit := ^uint64(0) - (^uint64(0)%bound+1)%bound // largest multiple of bound, minus 1
+		for {
+			if _, err := io.ReadFull(rand, buf[:]); err != nil {
+				return nil, fmt.Errorf("multisig: reading randomness to pick nodes: %w", err)
+			}
+			x := binary.LittleEndian.Uint64(buf[:])
+			if x <= limit {
+				p[i], p[int(x%bound)] = p[int(x%bound)], p[i]
+				break
+			}
+		}
+	}
+	return p, nil
+}
+
+var cryptoRand io.Reader = rand.Reader

@@ -1,0 +1,248 @@
+package multisig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+// These tests drive the quorum engine with scripted node behaviours, without
+// HTTP, so that every combination of liars can be tried quickly. The
+// end-to-end tests on nistest are in resolver_test.go.
+
+type behaviour int
+
+const (
+	honest behaviour = iota
+	liar             // answers lie (colluding: all liars tell the same lie)
+	loner            // a liar with a lie of its own
+	lagger           // an old, different answer at an old height
+	failing          // an error
+	hung             // never answers until the context ends
+	booster          // a liar that also claims a much higher chain height
+)
+
+var (
+	truth    = record{multisig: true, min: 2, keys: testKeys(3)}
+	lie      = record{multisig: true, min: 1, keys: testKeys(1)}
+	oldTruth = record{multisig: true, min: 1, keys: testKeys(2)}
+)
+
+func testKeys(n int) []nem.PublicKey {
+	keys := make([]nem.PublicKey, n)
+	for i := range keys {
+		keys[i][0] = byte(i + 1)
+	}
+	return keys
+}
+
+const height = 1000
+
+func scripted(behaviours []behaviour, asked *atomic.Int32) func(ctx context.Context, node string) vote[record] {
+	return func(ctx context.Context, node string) vote[record] {
+		asked.Add(1)
+		var i int
+		fmt.Sscanf(node, "n%d", &i)
+		v := vote[record]{node: node, height: height}
+		switch behaviours[i] {
+		case honest:
+			v.value = truth
+		case liar:
+			v.value = lie
+		case loner:
+			v.value = record{multisig: true, min: 1, keys: []nem.PublicKey{{0xee, byte(i)}}}
+		case booster:
+			v.value, v.height = lie, height+5000
+		case lagger:
+			v.value, v.height = oldTruth, height-200
+		case failing:
+			v.err = errors.New("connection refused")
+			return v
+		case hung:
+			<-ctx.Done()
+			v.err = ctx.Err()
+			return v
+		}
+		v.key, v.sum = v.value.key(), v.value.summary()
+		return v
+	}
+}
+
+func testRound(behaviours []behaviour, asked *atomic.Int32, seed uint64) *round[record] {
+	nodes := make([]string, len(behaviours))
+	for i := range nodes {
+		nodes[i] = fmt.Sprintf("n%d", i)
+	}
+	return &round[record]{
+		nodes: nodes, sample: 5, quorum: 3, maxLag: 10, stall: 50 * time.Millisecond,
+		rand: chachaReader(seed), what: "test", heights: true,
+		ask: scripted(behaviours, asked),
+	}
+}
+
+type chacha struct{ r *rand.ChaCha8 }
+
+func (c chacha) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func chachaReader(seed uint64) chacha {
+	var s [32]byte
+	s[0], s[1] = byte(seed), byte(seed>>8)
+	return chacha{rand.NewChaCha8(s)}
+}
+
+// With fewer than Quorum liars anywhere in the list — alone, colluding or
+// boosting their height — the answer is the truth or no quorum, never a lie,
+// whatever the order in which nodes are picked.
+func TestQuorumNeverWrongWithFewerThanQuorumLiars(t *testing.T) {
+	const n = 8
+	kinds := []behaviour{liar, loner, booster}
+	cases := 0
+	for a := 0; a < n; a++ {
+		for b := a; b < n; b++ { // b == a: a single liar
+			for _, ka := range kinds {
+				for _, kb := range kinds {
+					for _, others := range []behaviour{honest, failing, lagger} {
+						bs := make([]behaviour, n)
+						for i := range bs {
+							bs[i] = honest
+						}
+						// Some of the remaining nodes fail or lag, but
+						// enough stay honest for a quorum.
+						if others != honest {
+							bs[(b+1)%n], bs[(b+2)%n] = others, others
+						}
+						bs[a], bs[b] = ka, kb
+						for seed := uint64(0); seed < 3; seed++ {
+							cases++
+							var asked atomic.Int32
+							got, _, _, err := testRound(bs, &asked, seed).run(context.Background())
+							if err != nil {
+								if !errors.Is(err, ErrNoQuorum) {
+									t.Fatalf("%v seed %d: error %v is not ErrNoQuorum", bs, seed, err)
+								}
+								continue
+							}
+							if got.key() != truth.key() {
+								t.Fatalf("%v seed %d: accepted %s", bs, seed, got.summary())
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d scenarios, none wrong", cases)
+}
+
+// Quorum liars colluding can win: this is the bound the design states, and
+// the test shows the engine is not accidentally stricter or looser.
+func TestQuorumLiarsAtQuorumCanWinOnlyWhenTheyOutnumber(t *testing.T) {
+	bs := []behaviour{liar, liar, liar, honest, honest}
+	var asked atomic.Int32
+	got, _, _, err := testRound(bs, &asked, 1).run(context.Background())
+	if err == nil && got.key() != lie.key() {
+		t.Fatalf("unexpected %s", got.summary())
+	}
+	// All honest: the truth, from exactly Quorum agreeing answers at best.
+	bs = []behaviour{honest, honest, honest, honest, honest, honest}
+	asked.Store(0)
+	got, total, agreed, err := testRound(bs, &asked, 2).run(context.Background())
+	if err != nil || got.key() != truth.key() || agreed < 3 || total > 6 {
+		t.Fatalf("honest: %v %d %d %v", got.summary(), total, agreed, err)
+	}
+}
+
+func TestQuorumHungNodeDoesNotDelay(t *testing.T) {
+	bs := []behaviour{hung, honest, honest, honest, honest}
+	for seed := uint64(0); seed < 10; seed++ {
+		var asked atomic.Int32
+		r := testRound(bs, &asked, seed)
+		r.stall = time.Hour // only the quorum itself may end the wait
+		start := time.Now()
+		got, _, _, err := r.run(context.Background())
+		if err != nil || got.key() != truth.key() {
+			t.Fatalf("seed %d: %v %v", seed, got.summary(), err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("seed %d: took %s with one hung node", seed, d)
+		}
+	}
+}
+
+func TestQuorumWidensAndFailsWithReport(t *testing.T) {
+	// Only two honest nodes: no quorum possible; every node gets asked.
+	bs := []behaviour{honest, failing, honest, lagger, failing, failing, loner}
+	var asked atomic.Int32
+	_, _, _, err := testRound(bs, &asked, 3).run(context.Background())
+	var qe *QuorumError
+	if !errors.As(err, &qe) || !errors.Is(err, ErrNoQuorum) {
+		t.Fatalf("err = %v", err)
+	}
+	if int(asked.Load()) != len(bs) || qe.Asked != len(bs) || len(qe.Answers) != len(bs) {
+		t.Fatalf("asked %d, report %d answers", asked.Load(), len(qe.Answers))
+	}
+	var lag, fail int
+	for _, a := range qe.Answers {
+		switch {
+		case errors.Is(a.Err, ErrLagging):
+			lag++
+		case a.Err != nil:
+			fail++
+		}
+	}
+	if lag != 1 || fail != 3 {
+		t.Fatalf("report: %d lagging, %d failed: %v", lag, fail, err)
+	}
+
+	// Widening: the first five all fail, the rest are honest.
+	bs = []behaviour{failing, failing, failing, failing, failing, honest, honest, honest}
+	asked.Store(0)
+	r := testRound(bs, &asked, 4)
+	r.rand = nil // crypto/rand
+	got, _, _, err := r.run(context.Background())
+	if err != nil || got.key() != truth.key() {
+		t.Fatalf("widening: %v %v", got.summary(), err)
+	}
+}
+
+func TestQuorumContextEndsSearch(t *testing.T) {
+	bs := []behaviour{hung, hung, hung, hung, hung, hung}
+	var asked atomic.Int32
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, _, _, err := testRound(bs, &asked, 5).run(ctx)
+	if !errors.Is(err, ErrNoQuorum) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestShuffleUniformAndNotPrefix(t *testing.T) {
+	const n, runs = 30, 3000
+	firsts := make([]int, n)
+	picked := make([]int, n)
+	for i := 0; i < runs; i++ {
+		p, err := shuffle(nil, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		firsts[p[0]]++
+		for _, x := range p[:5] {
+			picked[x]++
+		}
+	}
+	for i := range n {
+		// Each node leads about runs/n = 100 times; 30 and 200 are > 7 sigma away.
+		if firsts[i] < 30 || firsts[i] > 200 || picked[i] == 0 {
+			t.Fatalf("node %d first %d times, in the sample %d times (of %d runs)", i, firsts[i], picked[i], runs)
+		}
+	}
+	if _, err := shuffle(chacha{}, 0); err != nil {
+		t.Fatal(err)
+	}
+}

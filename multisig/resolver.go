@@ -1,0 +1,174 @@
+package multisig
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/nis"
+)
+
+// Resolver finds a multisig account's owners by asking a quorum of NIS nodes.
+// Set the fields before first use; a Resolver is safe for concurrent use.
+type Resolver struct {
+	Nodes  []string     // base URLs; nil means MainnetNodes (TestnetNodes for a testnet account)
+	Sample int          // nodes asked at first (default 5)
+	Quorum int          // identical answers needed (default 3); must be > Sample/2
+	HTTP   *http.Client // nil: a client with sane timeouts
+	Rand   io.Reader    // nil: crypto/rand (which nodes are picked must not be predictable)
+
+	// MaxLag is how many blocks a node's chain height may differ from the
+	// median of the answers before its answer stops counting (default 10).
+	MaxLag uint64
+	// StallAfter is how long the search waits on silent nodes before asking
+	// one more (default 1.5 s). Late answers still count.
+	StallAfter time.Duration
+	// MaxSpread bounds how far apart the agreeing network times of
+	// [Resolver.NetworkTime] may be (default 2 s).
+	MaxSpread time.Duration
+}
+
+// Owners is the owner set of a multisig account, as a quorum of nodes agreed.
+type Owners struct {
+	Account          nem.Address
+	Cosignatories    []nem.PublicKey // sorted, the set a quorum agreed on
+	MinCosignatories int             // as NIS reports it (0 means all must sign)
+	Agreed, Asked    int             // identical answers, and nodes asked in all
+	Height           uint64          // the median chain height of the agreeing answers
+}
+
+// Has reports whether p is one of the owners.
+func (o *Owners) Has(p nem.PublicKey) bool {
+	if o == nil {
+		return false
+	}
+	_, ok := slices.BinarySearchFunc(o.Cosignatories, p, func(a, b nem.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	return ok
+}
+
+// Required returns how many distinct owners must sign for the account: its
+// MinCosignatories, where 0 means all of them.
+func (o *Owners) Required() int {
+	if o.MinCosignatories <= 0 || o.MinCosignatories > len(o.Cosignatories) {
+		return len(o.Cosignatories)
+	}
+	return o.MinCosignatories
+}
+
+func (o *Owners) String() string {
+	return fmt.Sprintf("%s: %d-of-%d %s (%d of %d nodes agreed)", o.Account, o.Required(), len(o.Cosignatories), summarize(o.Cosignatories), o.Agreed, o.Asked)
+}
+
+func (r *Resolver) config(n nem.Network) (nodes []string, sample, quorum int, err error) {
+	nodes = r.Nodes
+	if nodes == nil {
+		nodes = MainnetNodes
+		if n == nem.Testnet {
+			nodes = TestnetNodes
+		}
+	}
+	sample, quorum = r.Sample, r.Quorum
+	if sample == 0 {
+		sample = 5
+	}
+	if quorum == 0 {
+		quorum = 3
+	}
+	switch {
+	case sample < 1 || quorum < 1:
+		err = fmt.Errorf("%w: Sample %d and Quorum %d must be positive", ErrConfig, sample, quorum)
+	case quorum <= sample/2 || quorum > sample:
+		err = fmt.Errorf("%w: Quorum %d must be above half of Sample %d and at most Sample", ErrConfig, quorum, sample)
+	case len(nodes) < quorum:
+		err = fmt.Errorf("%w: %d nodes cannot give a quorum of %d", ErrConfig, len(nodes), quorum)
+	}
+	return nodes, sample, quorum, err
+}
+
+func (r *Resolver) client(node string) *nis.Client {
+	return &nis.Client{BaseURL: node, HTTP: r.httpClient()}
+}
+
+func (r *Resolver) httpClient() *http.Client {
+	if r.HTTP != nil {
+		return r.HTTP
+	}
+	return defaultHTTP
+}
+
+var defaultHTTP = nis.NewHTTPClient()
+
+// Owners asks a quorum of nodes for the cosignatories of account. It returns
+// [ErrNotMultisig] when a quorum agrees the account is not multisig (or is
+// unknown to the chain), and an error wrapping [ErrNoQuorum] (a
+// [*QuorumError]) when no quorum could be reached.
+func (r *Resolver) Owners(ctx context.Context, account nem.Address) (*Owners, error) {
+	if account.IsZero() {
+		return nil, fmt.Errorf("%w: no account given", ErrConfig)
+	}
+	nodes, sample, quorum, err := r.config(account.Network())
+	if err != nil {
+		return nil, err
+	}
+	rd := &round[record]{
+		nodes: nodes, sample: sample, quorum: quorum,
+		maxLag: orDefaultU(r.MaxLag, 10), stall: orDefault(r.StallAfter, 1500*time.Millisecond),
+		rand: r.Rand, what: "owners of " + account.String(), heights: true,
+		ask: func(ctx context.Context, node string) vote[record] {
+			return askOwners(ctx, r.client(node), node, account)
+		},
+	}
+	rec, asked, agreed, err := rd.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.multisig {
+		return nil, fmt.Errorf("%w: %s (%d of %d nodes agreed)", ErrNotMultisig, account, agreed, asked)
+	}
+	return &Owners{
+		Account: account, Cosignatories: rec.keys, MinCosignatories: rec.min,
+		Agreed: agreed, Asked: asked, Height: rec.height,
+	}, nil
+}
+
+func orDefaultU(v, def uint64) uint64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// record is the canonical owner record compared between nodes.
+type record struct {
+	multisig bool
+	min      int
+	keys     []nem.PublicKey // sorted, no duplicates
+	height   uint64          // not compared
+}
+
+func (rec record) key() string {
+	if !rec.multisig {
+		return "not multisig"
+	}
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(rec.min))
+	for _, k := range rec.keys {
+		b.WriteByte(' ')
+		b.WriteString(k.String())
+	}
+	return b.String()
+}
+
+func (rec record) summary() string {
+	if !rec.multisig {
+		return "not multisig"
+	}
+	return fmt.Sprintf("min %d of %d %s", rec.min, len(rec.keys), summarize(rec.keys))
+}

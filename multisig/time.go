@@ -1,0 +1,92 @@
+package multisig
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+// NetworkTime returns the current NEM network time as a quorum of nodes
+// tells it, for a device without a real-time clock. Each sampled node's
+// /time-sync/network-time is corrected for half its round trip; answers
+// slower than MaxSpread are dropped; the result is the median of the answers
+// that lie within MaxSpread of the median of all answers, and it needs Quorum
+// such answers that outnumber the rest. network selects the default node list
+// when Nodes is nil.
+//
+// Use [Resolver.Clock] to keep the result as a running clock.
+func (r *Resolver) NetworkTime(ctx context.Context, network nem.Network) (time.Time, error) {
+	offset, err := r.timeOffset(ctx, network)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Now().Add(offset), nil
+}
+
+// Clock asks a quorum for the network time once and returns a clock that
+// runs from it on the local monotonic clock, ready for command.Opener.Clock.
+// Call it again from time to time (hours) to correct drift.
+func (r *Resolver) Clock(ctx context.Context, network nem.Network) (func() time.Time, error) {
+	offset, err := r.timeOffset(ctx, network)
+	if err != nil {
+		return nil, err
+	}
+	return func() time.Time { return time.Now().Add(offset) }, nil
+}
+
+// timeOffset returns how far the network's clock is ahead of the local one.
+func (r *Resolver) timeOffset(ctx context.Context, network nem.Network) (time.Duration, error) {
+	nodes, sample, quorum, err := r.config(network)
+	if err != nil {
+		return 0, err
+	}
+	spread := orDefault(r.MaxSpread, 2*time.Second)
+	rd := &round[time.Duration]{
+		nodes: nodes, sample: sample, quorum: quorum,
+		stall: orDefault(r.StallAfter, 1500*time.Millisecond),
+		rand:  r.Rand, what: "network time",
+		ask: func(ctx context.Context, node string) vote[time.Duration] {
+			v := vote[time.Duration]{node: node}
+			start := time.Now()
+			nt, err := r.client(node).NetworkTime(ctx)
+			rtt := time.Since(start)
+			switch {
+			case err != nil:
+				v.err = err
+			case rtt > spread:
+				v.err = fmt.Errorf("answer took %s, more than %s", rtt.Round(time.Millisecond), spread)
+			default:
+				local := start.Add(rtt / 2)
+				v.value = nt.Sub(local)
+				v.sum = fmt.Sprintf("offset %s", v.value.Round(time.Millisecond))
+			}
+			return v
+		},
+		agree: func(valid []vote[time.Duration]) (time.Duration, int, bool) {
+			if len(valid) < quorum {
+				return 0, 0, false
+			}
+			offs := make([]time.Duration, len(valid))
+			for i, v := range valid {
+				offs[i] = v.value
+			}
+			slices.Sort(offs)
+			med := offs[len(offs)/2]
+			var near []time.Duration
+			for _, o := range offs {
+				if o >= med-spread && o <= med+spread {
+					near = append(near, o)
+				}
+			}
+			if len(near) < quorum || len(near) <= len(offs)-len(near) {
+				return 0, 0, false
+			}
+			return near[len(near)/2], len(near), true
+		},
+	}
+	off, _, _, err := rd.run(ctx)
+	return off, err
+}
