@@ -1,0 +1,112 @@
+// Package command carries commands from a device's owners to the device, and
+// the device's replies back, as sealed envelopes: encrypted with NEM message
+// encryption and signed with NIS1 keys, so that any NEM wallet key can
+// command a device and any NEM SDK can build the envelopes.
+//
+// # Where to start
+//
+// The app (an owner) calls [Seal] to make an envelope, sends it to the
+// device (package hub serves them over HTTP), and checks the answer with
+// [OpenReply]. The device keeps one [Opener] (its key, an [OwnerSource] such
+// as [StaticOwners] or the multisig owner cache, and a clock) and calls
+// [Opener.Open] on each envelope; it acts on the returned [Request] and
+// answers with [Request.Reply].
+//
+//	env, err := command.Seal(nil, ownerKey, devicePub, command.Command{Name: "light", Args: json.RawMessage(`{"on":true}`)}, time.Now())
+//	// … on the device:
+//	opener := &command.Opener{Device: deviceKey, Owners: command.StaticOwners(ownerPub)}
+//	req, err := opener.Open(ctx, env)
+//	if err != nil {
+//		log.Print(err)               // the reason, for local logs
+//		return command.Opaque(err)   // all a remote caller learns: "refused"
+//	}
+//	reply, err := req.Reply(nil, result, actionErr)
+//
+// # Envelope format
+//
+// Encrypt-then-sign: everything the device checks before it decrypts is in a
+// clear header that the sender signs. All integers are big-endian.
+//
+//	envelope   = header (95) | ciphertext | signature (64)
+//	header     = version 0x01 (1) | kind (1) | suite (1)
+//	             | sender public key (32) | recipient public key (32)
+//	             | time (8, Unix milliseconds) | nonce (16, random)
+//	             | ciphertext length (4)
+//	kind       = 0x01 command, 0x02 reply, 0x03 co-signed command
+//	suite      = 0x01 CBC: nem.EncryptCBC (salt 32 | iv 16 | AES-256-CBC)
+//	             0x02 GCM: nem.EncryptGCM (tag 16 | iv 12 | AES-256-GCM); Seal uses it
+//	ciphertext = the suite's encryption of body, from sender to recipient
+//	signature  = sender's NIS1 signature of "nemiot/envelope/v1" | header | ciphertext
+//	body       = JSON in ASCII, non-ASCII text as \uXXXX escapes:
+//	             command {"cmd": string, "args": any, "pad": hex}
+//	             reply   {"re": hex nonce of the command, "ok": bool,
+//	                      "result": any, "error": string, "pad": hex}
+//	pad        = 16..64 random bytes (uniform length), in hex
+//
+// Header offsets: version 0, kind 1, suite 2, sender 3-34, recipient 35-66,
+// time 67-74, nonce 75-90, ciphertext length 91-94. A reply is encrypted in
+// the suite of the command it answers, so an app that can only do CBC
+// (nem-sdk) can read it. The JavaScript program in examples/js-app builds
+// envelopes with nem-sdk (CBC) or symbol-sdk 3 (GCM) alone.
+//
+// # What the device checks
+//
+// [Opener.Open] refuses an envelope at the first failed check, in this order:
+// known version, kind and suite, and exact lengths; recipient is the device;
+// sender (and each cosigner) is an owner, and enough owners signed; date
+// within ±[Opener.Window] (default 30 s) of [Opener.Clock]; signatures;
+// nonce not seen before from this sender; decryption; JSON. Each refusal is
+// a [*RefusedError] whose Reason ([ErrStale], [ErrReplay], [ErrNotOwner],
+// [ErrBadSignature], …) is for local code and logs; remote callers get only
+// [ErrRefused], via [Opaque], so that a sender learns nothing about why.
+//
+// # Replays, clocks and restarts
+//
+// The device remembers each accepted (sender, nonce) until the envelope's
+// date leaves the window; a second envelope with the same pair is
+// [ErrReplay]. The cache holds [DefaultReplayCapacity] live entries unless
+// set otherwise; it never evicts a live entry, so when full it refuses
+// ([ErrReplayFull]) until entries expire. A restarted device would have an
+// empty cache, so by default an Opener also refuses envelopes dated before
+// its process started: a reboot cannot reopen the window. Give it a
+// [ReplayStore] ([FileStore]) to keep the cache across restarts instead.
+//
+// The caller's obligations: the device's clock must be right to within the
+// window (a device without a real-time clock can use the owner quorum's
+// network time, see package multisig); nonces come from rand, so pass a
+// cryptographic source or nil; keep one Opener per device key per process.
+//
+// # Co-signed commands (m of n owners)
+//
+// A device owned by a NEM multisig account can demand, like the chain, that
+// several owners approve a command: set [Opener.MinSignatures], or let the
+// OwnerSource say it (the [Threshold] interface). Such commands travel in a
+// co-signed envelope, kind 0x03, which only adds fields; single-signer
+// envelopes are unchanged:
+//
+//	envelope     = header (kind 0x03) | ciphertext | digest (32) | signature (64)
+//	               | count (1, 1..32) | cosignature × count
+//	digest       = SHA-256("nemiot/body/v1" | body)
+//	cosignature  = cosigner public key (32) | cosigner's signature (64)
+//	signed bytes = "nemiot/envelope/v1" | header | ciphertext | digest,
+//	               the same for the sender and every cosigner
+//
+// Cosigners must be distinct and differ from the sender; the header's kind
+// is signed, so cosignatures cannot be stripped to make a single-signer
+// envelope, and the sender's nonce is what the replay cache keeps, so one
+// command cannot run twice with two sets of cosigners. Only the sender can
+// decrypt the ciphertext (besides the device), so the cosigners approve the
+// plaintext body instead: the sender gives it to them with the envelope (a
+// [Proposal], from [Propose]), each checks it against the signed digest and
+// adds a signature ([Proposal.Inspect], [Proposal.Cosign]), and the device
+// checks every signature before decrypting and the digest after. A sender
+// who shows cosigners one command and encrypts another is refused. The body's
+// random pad keeps the digest from revealing a guessable command.
+//
+// # Costs
+//
+// The device keeps, per owner, the decoded public key and the result of the
+// key agreement (the ECDH point for CBC, the HKDF key for GCM), so opening an
+// envelope costs about one signature verification. That cache is bounded
+// ([Opener.KeyCacheSize]) and holds only keys the OwnerSource accepted.
+package command

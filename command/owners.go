@@ -1,0 +1,42 @@
+package command
+
+import (
+	"context"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+// OwnerSource says who owns a device: whose commands it obeys. The
+// quorum-backed owner cache in package multisig implements it for a device
+// whose owners are the cosignatories of a NEM multisig account;
+// [StaticOwners] is a fixed list. Implementations must be safe for
+// concurrent use and should answer from memory: Open asks for every signer
+// of every envelope.
+type OwnerSource interface {
+	IsOwner(ctx context.Context, key nem.PublicKey) (bool, error)
+}
+
+// Threshold is an optional interface of an [OwnerSource]: how many distinct
+// owners must sign each command, as the on-chain multisig rule says
+// (a NEM account's minCosignatories, with 0 meaning all of them). When
+// [Opener.MinSignatures] is zero and Owners implements Threshold, Open asks
+// it for every envelope; an answer below 1 means 1.
+type Threshold interface {
+	MinSignatures(ctx context.Context) (int, error)
+}
+
+// StaticOwners returns an [OwnerSource] whose owners are exactly keys.
+func StaticOwners(keys ...nem.PublicKey) OwnerSource {
+	s := make(staticOwners, len(keys))
+	for _, k := range keys {
+		s[k] = struct{}{}
+	}
+	return s
+}
+
+type staticOwners map[nem.PublicKey]struct{}
+
+func (s staticOwners) IsOwner(_ context.Context, key nem.PublicKey) (bool, error) {
+	_, ok := s[key]
+	return ok, nil
+}

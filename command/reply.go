@@ -1,0 +1,99 @@
+package command
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+// Reply is a device's answer to a command, as [OpenReply] verified it.
+type Reply struct {
+	OK     bool
+	Result json.RawMessage // nil when the device sent none
+	Error  string          // the device's error text when !OK
+	Time   time.Time       // when the device sealed the reply
+}
+
+// OpenReply checks a reply against the envelope the app sent: signer is the
+// device, recipient is the app, "re" is the sent nonce, time within the window around now.
+//
+// In order: sent is a command envelope from app to device; reply is a known
+// version and a reply; it is from device to app; it is dated within
+// ±[DefaultWindow] of now; the device's signature verifies; the body
+// decrypts; it is a JSON reply whose "re" is sent's nonce. Every error is a
+// [*RefusedError].
+func OpenReply(app *nem.PrivateKey, device nem.PublicKey, sent, reply []byte, now time.Time) (*Reply, error) {
+	if app == nil {
+		return nil, refuse(ErrConfig, "no app key")
+	}
+	appPub := app.PublicKey()
+	s, err := parse(sent, true)
+	if err != nil {
+		return nil, err
+	}
+	if s.kind == KindReply {
+		return nil, refuse(ErrUnsupported, "the sent envelope is a reply")
+	}
+	if s.sender != appPub {
+		return nil, refuse(ErrWrongSender, "the sent envelope is not from this app")
+	}
+	if s.recipient != device {
+		return nil, refuse(ErrWrongRecipient, "the sent envelope is not for this device")
+	}
+
+	r, err := parseEnvelope(reply)
+	if err != nil {
+		return nil, err
+	}
+	if r.kind != KindReply {
+		return nil, refuse(ErrUnsupported, "kind 0x%02x is not a reply", r.kind)
+	}
+	if r.sender != device {
+		return nil, refuse(ErrWrongSender, "reply is from %s", r.sender)
+	}
+	if r.recipient != appPub {
+		return nil, refuse(ErrWrongRecipient, "reply is for %s", r.recipient)
+	}
+	t, ok := timeOf(r.timeMs)
+	if !ok || t.After(now.Add(DefaultWindow)) {
+		return nil, refuse(ErrFuture, "reply dated after the window")
+	}
+	if t.Before(now.Add(-DefaultWindow)) {
+		return nil, refuse(ErrStale, "reply dated before the window")
+	}
+	if !device.Verify(r.signedMessage(), r.sig) {
+		return nil, refuse(ErrBadSignature, "device signature")
+	}
+	sk, err := app.SharedKey(device)
+	if err != nil {
+		return nil, refuse(ErrDecrypt, "no key agreement with the device")
+	}
+	body, err := decrypt(sk, r.suite, r.ct)
+	if err != nil {
+		return nil, refuse(ErrDecrypt, "suite 0x%02x", r.suite)
+	}
+	var b struct {
+		Re     *string         `json:"re"`
+		OK     *bool           `json:"ok"`
+		Result json.RawMessage `json:"result"`
+		Error  string          `json:"error"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, refuse(ErrMalformed, "reply body is not a JSON object")
+	}
+	if b.Re == nil || b.OK == nil {
+		return nil, refuse(ErrMalformed, "reply body lacks re or ok")
+	}
+	re, err := hex.DecodeString(*b.Re)
+	if err != nil || !bytes.Equal(re, s.nonce[:]) {
+		return nil, refuse(ErrWrongCommand, "re does not name the sent nonce")
+	}
+	out := &Reply{OK: *b.OK, Error: b.Error, Time: t}
+	if len(b.Result) > 0 && string(b.Result) != "null" {
+		out.Result = b.Result
+	}
+	return out, nil
+}

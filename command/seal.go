@@ -1,0 +1,264 @@
+package command
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+// Command is what an owner asks a device to do: a name the device routes on
+// and optional JSON arguments.
+type Command struct {
+	Name string          `json:"cmd"`
+	Args json.RawMessage `json:"args,omitempty"`
+}
+
+// commandBody is the JSON body of a command envelope.
+type commandBody struct {
+	Cmd  string          `json:"cmd"`
+	Args json.RawMessage `json:"args,omitempty"`
+	Pad  string          `json:"pad"`
+}
+
+// Seal makes a command envelope from sender to device, dated now, with the
+// body encrypted in the GCM suite. It reads from rand (nil means
+// crypto/rand): the 16-byte nonce, the pad length and pad, then the
+// cipher's 12-byte IV. Non-ASCII text in cmd is sent as \u escapes.
+func Seal(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd Command, now time.Time) ([]byte, error) {
+	return seal(rand, sender, device, cmd, now, SuiteGCM)
+}
+
+// SealCBC is [Seal] with the body encrypted in the legacy CBC suite, the
+// only NEM message encryption nem-sdk can read and write. Seal (GCM) is the
+// better choice unless the device's replies must be read by nem-sdk code.
+func SealCBC(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd Command, now time.Time) ([]byte, error) {
+	return seal(rand, sender, device, cmd, now, SuiteCBC)
+}
+
+func seal(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd Command, now time.Time, suite byte) ([]byte, error) {
+	env, _, err := sealKind(rand, sender, device, cmd, now, suite, KindCommand)
+	return env, err
+}
+
+// sealKind builds a command (KindCommand) or the unsigned-by-cosigners start
+// of a co-signed command (KindCosigned), returning the envelope and body.
+func sealKind(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd Command, now time.Time, suite, kind byte) (env, body []byte, err error) {
+	if sender == nil {
+		return nil, nil, fmt.Errorf("%w: no sender key", ErrInvalidCommand)
+	}
+	if cmd.Name == "" {
+		return nil, nil, fmt.Errorf("%w: empty name", ErrInvalidCommand)
+	}
+	ms, err := envelopeTime(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rand == nil {
+		rand = cryptoRand
+	}
+	nonce, pad, err := readNonceAndPad(rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err = marshalBody(commandBody{Cmd: cmd.Name, Args: cmd.Args, Pad: pad})
+	if err != nil {
+		return nil, nil, err
+	}
+	sk, err := sender.SharedKey(device)
+	if err != nil {
+		return nil, nil, fmt.Errorf("command: device key: %w", err)
+	}
+	env, err = build(rand, sender, sk, device, kind, suite, ms, &nonce, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	return env, body, nil
+}
+
+// marshalBody encodes a body as ASCII-only JSON.
+func marshalBody(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidCommand, err)
+	}
+	return asciiJSON(b)
+}
+
+// build encrypts body and writes a signed envelope of the given kind. For
+// KindCosigned it writes the digest and an empty cosigner count, which
+// Cosign raises.
+func build(rand io.Reader, sender *nem.PrivateKey, sk *nem.SharedKey, recipient nem.PublicKey, kind, suite byte, ms uint64, nonce *[NonceSize]byte, body []byte) ([]byte, error) {
+	ct, err := encrypt(rand, sk, suite, body)
+	if err != nil {
+		return nil, fmt.Errorf("command: encrypting: %w", err)
+	}
+	if uint64(len(ct)) > 1<<32-1 {
+		return nil, fmt.Errorf("%w: body too large", ErrInvalidCommand)
+	}
+	size := HeaderSize + len(ct) + nem.SignatureSize
+	if kind == KindCosigned {
+		size += DigestSize + 1
+	}
+	out := make([]byte, 0, size)
+	out = header(out, kind, suite, sender.PublicKey(), recipient, ms, nonce, len(ct))
+	out = append(out, ct...)
+	if kind == KindCosigned {
+		d := bodyDigest(body)
+		out = append(out, d[:]...)
+	}
+	sig := sender.Sign(signedBytes(out))
+	out = append(out, sig[:]...)
+	if kind == KindCosigned {
+		out = append(out, 0)
+	}
+	return out, nil
+}
+
+// Proposal is a co-signed command on its way from its sender to the other
+// owners who must sign it (see "Co-signed commands" in the package
+// documentation). Pass both fields to each cosigner; when enough have
+// signed, send Envelope to the device.
+type Proposal struct {
+	// Envelope is the KindCosigned envelope with the cosignatures so far.
+	// Until the first Cosign it ends with a zero count, which the device
+	// refuses.
+	Envelope []byte
+	// Body is the plaintext JSON body the ciphertext holds. Cosigners read
+	// the command from it; the envelope commits to it by its digest, so a
+	// sender cannot show cosigners one command and send the device another.
+	// Keep it as confidential as the command itself.
+	Body []byte
+}
+
+// Propose starts a co-signed command from sender to device, dated now, in
+// the GCM suite. It reads from rand as [Seal] does.
+func Propose(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd Command, now time.Time) (*Proposal, error) {
+	env, body, err := sealKind(rand, sender, device, cmd, now, SuiteGCM, KindCosigned)
+	if err != nil {
+		return nil, err
+	}
+	return &Proposal{Envelope: env, Body: body}, nil
+}
+
+// ProposalInfo is what a [Proposal] asks for, as [Proposal.Inspect] checked it.
+type ProposalInfo struct {
+	Command   Command
+	Sender    nem.PublicKey
+	Cosigners []nem.PublicKey // who has cosigned so far, in order
+	Device    nem.PublicKey
+	Time      time.Time
+	Nonce     [NonceSize]byte
+}
+
+// Inspect checks p and returns what it asks: the envelope is a co-signed
+// command, Body is what its digest commits to, and the sender's and every
+// cosigner's signature verifies. It does not check that the signers are
+// owners (the device does) or the time (compare Time with your clock).
+// Failures are [*RefusedError] values.
+func (p *Proposal) Inspect() (*ProposalInfo, error) {
+	e, err := p.check()
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := parseCommandBody(p.Body)
+	if err != nil {
+		return nil, err
+	}
+	t, _ := timeOf(e.timeMs)
+	info := &ProposalInfo{Command: cmd, Sender: e.sender, Device: e.recipient, Time: t, Nonce: e.nonce}
+	for _, c := range e.cosigs {
+		info.Cosigners = append(info.Cosigners, c.key)
+	}
+	return info, nil
+}
+
+// check parses p.Envelope (a zero cosigner count allowed) and verifies the
+// digest and the signatures.
+func (p *Proposal) check() (*envelope, error) {
+	e, err := parse(p.Envelope, true)
+	if err != nil {
+		return nil, err
+	}
+	return p.verify(e)
+}
+
+func (p *Proposal) verify(e *envelope) (*envelope, error) {
+	if e.kind != KindCosigned {
+		return nil, refuse(ErrUnsupported, "kind 0x%02x is not a co-signed command", e.kind)
+	}
+	d := bodyDigest(p.Body)
+	if subtle.ConstantTimeCompare(d[:], e.digest) != 1 {
+		return nil, refuse(ErrBadSignature, "body does not match the signed digest")
+	}
+	msg := e.signedMessage()
+	if !e.sender.Verify(msg, e.sig) {
+		return nil, refuse(ErrBadSignature, "sender signature")
+	}
+	for i, c := range e.cosigs {
+		if !c.key.Verify(msg, c.sig) {
+			return nil, refuse(ErrBadSignature, "cosignature %d", i)
+		}
+	}
+	return e, nil
+}
+
+// Cosign checks p as [Proposal.Inspect] does and adds signer's cosignature
+// to p.Envelope. Read the command with Inspect before you call it. It fails
+// if signer is the sender or has already signed, or if the envelope already
+// carries [MaxCosigners] cosignatures.
+func (p *Proposal) Cosign(signer *nem.PrivateKey) error {
+	if signer == nil {
+		return fmt.Errorf("%w: no cosigner key", ErrInvalidCommand)
+	}
+	e, err := p.check()
+	if err != nil {
+		return err
+	}
+	if _, err := parseCommandBody(p.Body); err != nil {
+		return err
+	}
+	pub := signer.PublicKey()
+	if pub == e.sender {
+		return refuse(ErrMalformed, "the sender cannot cosign")
+	}
+	for _, c := range e.cosigs {
+		if c.key == pub {
+			return refuse(ErrMalformed, "already cosigned by %s", pub)
+		}
+	}
+	if len(e.cosigs) >= MaxCosigners {
+		return refuse(ErrMalformed, "already %d cosignatures", MaxCosigners)
+	}
+	sig := signer.Sign(e.signedMessage())
+	countAt := e.signedEnd + nem.SignatureSize
+	out := bytes.Clone(p.Envelope)
+	out[countAt]++
+	out = append(out, pub[:]...)
+	out = append(out, sig[:]...)
+	p.Envelope = out
+	return nil
+}
+
+// parseCommandBody decodes a command body.
+func parseCommandBody(body []byte) (Command, error) {
+	var b struct {
+		Cmd  *string         `json:"cmd"`
+		Args json.RawMessage `json:"args"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return Command{}, refuse(ErrMalformed, "body is not a JSON object")
+	}
+	if b.Cmd == nil || *b.Cmd == "" {
+		return Command{}, refuse(ErrMalformed, "body has no command name")
+	}
+	cmd := Command{Name: *b.Cmd}
+	if len(b.Args) > 0 && string(b.Args) != "null" {
+		cmd.Args = b.Args
+	}
+	return cmd, nil
+}
