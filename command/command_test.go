@@ -745,3 +745,63 @@ func pubBytes(k *nem.PrivateKey) []byte {
 	p := k.PublicKey()
 	return p[:]
 }
+
+// TestReplayClockStepsBack: once the cache has let an entry go, a clock that
+// steps back into that entry's window must not make the envelope new again.
+func TestReplayClockStepsBack(t *testing.T) {
+	f := newFixture(t)
+	env := f.seal(t, Command{Name: "x"}, t0)
+	if _, err := f.opener.Open(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(t0.Add(DefaultWindow + time.Second))
+	if _, err := f.opener.Open(ctx, f.seal(t, Command{Name: "y"}, f.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.opener.st.Load().replay.len(); n != 1 {
+		t.Fatalf("cache holds %d entries, want 1 (the first expired)", n)
+	}
+	f.clock.Set(t0.Add(5 * time.Second))
+	_, err := f.opener.Open(ctx, env)
+	wantRefused(t, err, ErrStale)
+	// A fresh envelope dated at the stepped-back clock still opens: its
+	// entry expires after the horizon.
+	if _, err := f.opener.Open(ctx, f.seal(t, Command{Name: "z"}, f.clock.Now())); err != nil {
+		t.Errorf("fresh envelope after the step back: %v", err)
+	}
+}
+
+// TestShortUnknown: the version, kind and suite bytes are judged as far as
+// they are present, so a truncated envelope of another version is
+// ErrUnsupported, not ErrMalformed.
+func TestShortUnknown(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		env    []byte
+		reason error
+	}{
+		{[]byte{2}, ErrUnsupported},
+		{[]byte{1, 9}, ErrUnsupported},
+		{[]byte{1, 1, 7}, ErrUnsupported},
+		{[]byte{1}, ErrMalformed},
+		{[]byte{1, 1, 2}, ErrMalformed},
+	} {
+		_, err := f.opener.Open(ctx, tc.env)
+		if !errors.Is(err, tc.reason) || !isKnownRefusal(err) {
+			t.Errorf("% x: %v, want %v", tc.env, err, tc.reason)
+		}
+	}
+	env := f.seal(t, Command{Name: "x"}, t0)
+	req, err := f.opener.Open(ctx, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := req.Reply(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []byte{0, 2, 0xff} {
+		_, err := OpenReply(f.owner, f.device.PublicKey(), env, withHeader(rep, 0, v), t0)
+		wantRefused(t, err, ErrUnsupported)
+	}
+}

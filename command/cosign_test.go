@@ -80,7 +80,7 @@ func TestCosignedPolicy(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		min       int
-		threshold int // used when min is 0 (-1: no Threshold)
+		threshold int // used when min is 0 (-1: no Threshold; -2: a Threshold answering -1)
 		cosigners string
 		reason    error
 	}{
@@ -90,15 +90,20 @@ func TestCosignedPolicy(t *testing.T) {
 		{"3 with two cosigners", 3, -1, "BC", nil},
 		{"threshold 2", 0, 2, "C", nil},
 		{"threshold 3", 0, 3, "C", ErrTooFewSignatures},
-		{"threshold 0 means 1", 0, 0, "", nil},
+		{"threshold 1 accepts single", 0, 1, "", nil},
+		{"threshold 0 fails closed", 0, 0, "", ErrOwnerLookup},
+		{"threshold -1 fails closed", 0, -2, "BC", ErrOwnerLookup},
 		{"field wins over threshold", 1, 3, "", nil},
 		{"stranger cosigner", 2, -1, "S", ErrNotOwner},
 		{"stranger among owners", 2, -1, "BS", ErrNotOwner},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newCosignFixture(t, tc.min)
-			if tc.threshold >= 0 {
+			switch {
+			case tc.threshold >= 0:
 				f.opener.Owners = thresholdOwners{OwnerSource: f.opener.Owners, min: tc.threshold}
+			case tc.threshold == -2:
+				f.opener.Owners = thresholdOwners{OwnerSource: f.opener.Owners, min: -1}
 			}
 			var env []byte
 			if tc.cosigners == "" {

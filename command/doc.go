@@ -66,7 +66,9 @@
 // date leaves the window; a second envelope with the same pair is
 // [ErrReplay]. The cache holds [DefaultReplayCapacity] live entries unless
 // set otherwise; it never evicts a live entry, so when full it refuses
-// ([ErrReplayFull]) until entries expire. A restarted device would have an
+// ([ErrReplayFull]) until entries expire. If the clock steps back, an
+// envelope whose entry the cache has already let go is refused as
+// [ErrStale] rather than taken as new. A restarted device would have an
 // empty cache, so by default an Opener also refuses envelopes dated before
 // its process started: a reboot cannot reopen the window. Give it a
 // [ReplayStore] ([FileStore]) to keep the cache across restarts instead.

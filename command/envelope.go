@@ -109,22 +109,21 @@ func parseEnvelope(b []byte) (*envelope, error) { return parse(b, false) }
 // parse is parseEnvelope; pending also allows a co-signed envelope with no
 // cosignature yet (a fresh Proposal).
 func parse(b []byte, pending bool) (*envelope, error) {
-	if len(b) < 3 {
-		return nil, refuse(ErrMalformed, "envelope is %d bytes", len(b))
-	}
-	if b[offVersion] != Version {
+	// Judge each of the first three bytes that is there, so that even a
+	// truncated envelope of an unknown version says so.
+	if len(b) > offVersion && b[offVersion] != Version {
 		return nil, refuse(ErrUnsupported, "version 0x%02x", b[offVersion])
 	}
-	kind, suite := b[offKind], b[offSuite]
-	if kind != KindCommand && kind != KindReply && kind != KindCosigned {
-		return nil, refuse(ErrUnsupported, "kind 0x%02x", kind)
+	if len(b) > offKind && !knownKind(b[offKind]) {
+		return nil, refuse(ErrUnsupported, "kind 0x%02x", b[offKind])
 	}
-	if suite != SuiteCBC && suite != SuiteGCM {
-		return nil, refuse(ErrUnsupported, "suite 0x%02x", suite)
+	if len(b) > offSuite && b[offSuite] != SuiteCBC && b[offSuite] != SuiteGCM {
+		return nil, refuse(ErrUnsupported, "suite 0x%02x", b[offSuite])
 	}
 	if len(b) < HeaderSize+nem.SignatureSize {
 		return nil, refuse(ErrMalformed, "envelope is %d bytes, shorter than header and signature", len(b))
 	}
+	kind, suite := b[offKind], b[offSuite]
 	e := &envelope{kind: kind, suite: suite, raw: b}
 	copy(e.sender[:], b[offSender:])
 	copy(e.recipient[:], b[offRecipient:])
@@ -191,6 +190,8 @@ func parse(b []byte, pending bool) (*envelope, error) {
 	}
 	return e, nil
 }
+
+func knownKind(k byte) bool { return k == KindCommand || k == KindReply || k == KindCosigned }
 
 // signedMessage returns the bytes every signer of e signs.
 func (e *envelope) signedMessage() []byte {

@@ -239,6 +239,9 @@ func (o *Opener) Open(ctx context.Context, envelope []byte) (*Request, error) {
 
 	exp := t + st.windowMs
 	if err := st.replay.add(replayKey{sender: e.sender, nonce: e.nonce}, exp, now); err != nil {
+		if err == ErrStale {
+			return nil, refuse(err, "dated before entries the replay cache let go (the clock stepped back)")
+		}
 		return nil, refuse(err, "nonce %x", e.nonce)
 	}
 	if st.store != nil {
@@ -306,7 +309,12 @@ func (o *Opener) required(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, refuseCause(ErrOwnerLookup, err, "signature threshold")
 	}
-	return max(n, 1), nil
+	if n < 1 {
+		// Fail closed: a raw minCosignatories of 0 means all owners, and
+		// must never be read as one.
+		return 0, refuse(ErrOwnerLookup, "signature threshold %d", n)
+	}
+	return n, nil
 }
 
 // replyBody is the JSON body of a reply envelope.

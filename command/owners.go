@@ -17,10 +17,12 @@ type OwnerSource interface {
 }
 
 // Threshold is an optional interface of an [OwnerSource]: how many distinct
-// owners must sign each command, as the on-chain multisig rule says
-// (a NEM account's minCosignatories, with 0 meaning all of them). When
-// [Opener.MinSignatures] is zero and Owners implements Threshold, Open asks
-// it for every envelope; an answer below 1 means 1.
+// owners must sign each command, as the on-chain multisig rule says. A NEM
+// account's minCosignatories of 0 means all of them, so an implementation
+// must resolve it to the number of cosignatories (multisig.OwnerCache
+// does). When [Opener.MinSignatures] is zero and Owners implements
+// Threshold, Open asks it for every envelope; an answer below 1 refuses the
+// envelope ([ErrOwnerLookup]) rather than read it as "one signature".
 type Threshold interface {
 	MinSignatures(ctx context.Context) (int, error)
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"container/heap"
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -50,19 +51,26 @@ type replayItem struct {
 // replayCache is a bounded set of (sender, nonce) with expiry times. It
 // forgets an entry only once it has expired and refuses new entries when
 // it holds max live ones.
+//
+// horizon is the latest instant at which entries were expired: an entry
+// expiring before it may have been forgotten already, so add refuses it as
+// stale. That keeps a clock that steps back from reopening the window of
+// envelopes the cache has let go.
 type replayCache struct {
-	mu   sync.Mutex
-	max  int
-	seen map[replayKey]int64
-	byExp expiryHeap
+	mu      sync.Mutex
+	max     int
+	seen    map[replayKey]int64
+	byExp   expiryHeap
+	horizon int64
 }
 
 func newReplayCache(max int) *replayCache {
-	return &replayCache{max: max, seen: make(map[replayKey]int64)}
+	return &replayCache{max: max, seen: make(map[replayKey]int64), horizon: math.MinInt64}
 }
 
 // expire drops the entries that expired before now. Called with mu held.
 func (c *replayCache) expire(now int64) {
+	c.horizon = max(c.horizon, now)
 	for len(c.byExp) > 0 && c.byExp[0].exp < now {
 		it := heap.Pop(&c.byExp).(replayItem)
 		if c.seen[it.key] == it.exp {
@@ -71,12 +79,16 @@ func (c *replayCache) expire(now int64) {
 	}
 }
 
-// add records k until exp, or fails with ErrReplay if k is live, or with
-// ErrReplayFull if the cache holds max live entries.
+// add records k until exp, or fails with ErrReplay if k is live, with
+// ErrStale if k may have been forgotten (exp is before the horizon), or
+// with ErrReplayFull if the cache holds max live entries.
 func (c *replayCache) add(k replayKey, exp, now int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.expire(now)
+	if exp < c.horizon {
+		return ErrStale
+	}
 	if _, ok := c.seen[k]; ok {
 		return ErrReplay
 	}
@@ -93,6 +105,7 @@ func (c *replayCache) add(k replayKey, exp, now int64) error {
 func (c *replayCache) load(entries []ReplayEntry, now int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.horizon = max(c.horizon, now)
 	for _, e := range entries {
 		exp := e.Expires.UnixMilli()
 		if exp < now {
