@@ -1,0 +1,62 @@
+// Package hub is the HTTP front of a device: it takes sealed command
+// envelopes from the device's owners, opens them with a [command.Opener],
+// runs them through a [Handler] (a device), and answers with the device's
+// signed reply envelope.
+//
+// # Where to start
+//
+// Call [New] with the device's Opener and a Handler — [DeviceHandler] wraps
+// a [device.Device] — and serve the handler with [NewServer], which sets
+// timeouts and halts the device on [Server.Shutdown]:
+//
+//	opener := &command.Opener{Device: deviceKey, Owners: owners}
+//	h := hub.New(opener, hub.DeviceHandler(dev), &hub.Options{Logger: slog.Default()})
+//	srv := hub.NewServer(h, "127.0.0.1:8080", nil)
+//	go srv.ListenAndServe()
+//	// … on SIGTERM:
+//	srv.Shutdown(ctx) // waits for commands in progress, then dev.Halt()
+//
+// The handler returned by New is an ordinary [net/http.Handler]; mount it
+// anywhere, but give its server the read timeouts that [Server] sets.
+//
+// # Wire API
+//
+// The same for every language and SDK:
+//
+//   - POST /v1/commands, body = the envelope bytes (Content-Type
+//     application/octet-stream, or none), at most [Options.MaxBody] (64
+//     KiB): 200 with the reply envelope (application/octet-stream). A
+//     command the device refuses to act on (unknown name, bad args, a
+//     hardware error) still gets 200, with a signed reply whose ok is
+//     false; check it with [command.OpenReply].
+//   - A refused envelope, for any reason (malformed, not for this device,
+//     not from an owner, out of the time window, bad signature, replayed,
+//     undecryptable), gets 401 with the body {"error":"refused"} and
+//     nothing else: the sender learns nothing about why. The reason is in
+//     the access log.
+//   - A body over the cap gets 413; a Content-Type other than
+//     application/octet-stream gets 415.
+//   - Over the concurrency limit ([Options.MaxInFlight], 64 by default),
+//     a command waits up to [Options.MaxWait], then gets 503 with
+//     Retry-After.
+//   - GET /v1/device gives {"publicKey": hex, "address": "T…",
+//     "network": "testnet"} (the network of [Options.Network]).
+//   - GET /healthz gives 200 "ok".
+//   - Any other method on these paths gets 405 with Allow; other paths 404.
+//
+// # Security
+//
+// The hub adds no authentication of its own: an envelope is its own
+// credential (signed by an owner, addressed to this device, fresh and not
+// replayed), and everything it carries is encrypted, so plain HTTP on a
+// local network is acceptable; use TLS in front of it to also hide who talks
+// to the device. The access log ([Options.Logger], [log/slog]) records
+// public facts only: method, path, status, sizes, timing, remote address,
+// the sender's public key, the command name and refusal reasons. It never
+// receives a private key or a command's arguments.
+//
+// The body is read before a concurrency slot is taken, so a slow client
+// holds a connection, not a slot; the server's ReadTimeout cuts it off, and
+// [ServerOptions.MaxConns] bounds how many connections (and so how many
+// bodies of up to MaxBody) there can be at once.
+package hub

@@ -1,0 +1,425 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/nem"
+)
+
+// The paths of the wire API.
+const (
+	CommandsPath = "/v1/commands"
+	DevicePath   = "/v1/device"
+	HealthPath   = "/healthz"
+)
+
+// Defaults for [Options].
+const (
+	// DefaultMaxBody is the largest command envelope accepted, 64 KiB.
+	DefaultMaxBody = 64 << 10
+	// DefaultMaxInFlight is how many commands are opened and run at once.
+	DefaultMaxInFlight = 64
+	// DefaultMaxWait is how long a command over the in-flight limit waits
+	// for a slot before it gets 503.
+	DefaultMaxWait = 500 * time.Millisecond
+	// DefaultRetryAfter is the Retry-After of a 503.
+	DefaultRetryAfter = time.Second
+	// DefaultHandleTimeout bounds one Handler call.
+	DefaultHandleTimeout = 15 * time.Second
+)
+
+// Handler turns a verified request into a result (any JSON-encodable value)
+// or an error; either becomes the signed reply, ok with the result or not ok
+// with err.Error(). The error text goes to the command's sender, an owner
+// of the device: it must not hold secrets. Handle may be called
+// concurrently, and must return soon after ctx is done.
+type Handler interface {
+	Handle(ctx context.Context, req *command.Request) (result any, err error)
+}
+
+// HandlerFunc adapts a function to a [Handler].
+type HandlerFunc func(ctx context.Context, req *command.Request) (any, error)
+
+// Handle calls f(ctx, req).
+func (f HandlerFunc) Handle(ctx context.Context, req *command.Request) (any, error) {
+	return f(ctx, req)
+}
+
+// Halter is what [Server.Shutdown] halts: a device, whose Halt drives every
+// output to its safe level. [*device.Device] is one.
+type Halter interface {
+	Halt() error
+}
+
+// DeviceHandler returns a [Handler] that runs each request's command on c
+// (a [*device.Device] or a devicetest recorder) with c.Do, and whose Halt
+// halts c. A command c refuses (unknown name, bad args, hardware error)
+// gets a signed reply with ok false and the error's text.
+func DeviceHandler(c device.Commander) Handler {
+	if c == nil {
+		panic("hub: DeviceHandler of a nil Commander")
+	}
+	return commander{c}
+}
+
+type commander struct{ c device.Commander }
+
+func (h commander) Handle(ctx context.Context, req *command.Request) (any, error) {
+	return h.c.Do(ctx, req.Command.Name, req.Command.Args)
+}
+
+func (h commander) Halt() error { return h.c.Halt() }
+
+// Options configures the handler [New] returns. Zero fields take their
+// defaults; nil Options means all defaults.
+type Options struct {
+	// MaxBody is the largest envelope accepted, in bytes; larger bodies
+	// get 413. 0 means DefaultMaxBody (64 KiB).
+	MaxBody int64
+	// MaxInFlight is how many commands may be opened and handled at once.
+	// 0 means DefaultMaxInFlight (64).
+	MaxInFlight int
+	// MaxWait is how long a command over MaxInFlight waits for a slot
+	// before it gets 503 with Retry-After. 0 means DefaultMaxWait; a
+	// negative value means no waiting.
+	MaxWait time.Duration
+	// MaxQueued bounds the commands waiting for a slot; more get 503 at
+	// once. 0 means 16 × MaxInFlight.
+	MaxQueued int
+	// RetryAfter is sent, in whole seconds (at least 1), with every 503.
+	// 0 means DefaultRetryAfter.
+	RetryAfter time.Duration
+	// HandleTimeout bounds each Handler call; 0 means
+	// DefaultHandleTimeout.
+	HandleTimeout time.Duration
+	// Logger receives one access record per request (method, path,
+	// status, sizes, duration, remote address; for commands the sender's
+	// public key, the command name, and a refusal's reason). It never
+	// receives key material. nil discards.
+	Logger *slog.Logger
+	// Network is the network of the address GET /v1/device shows; 0 means
+	// nem.Testnet.
+	Network nem.Network
+	// Rand is the randomness for replies (nonces, pads, IVs); nil means
+	// crypto/rand.
+	Rand io.Reader
+}
+
+// refusedBody is the whole body of every 401.
+const refusedBody = `{"error":"refused"}`
+
+type hub struct {
+	opener  *command.Opener
+	d       Handler
+	log     *slog.Logger
+	rand    io.Reader
+	maxBody int64
+	slots   chan struct{}
+	queued  atomic.Int64
+	maxQ    int64
+	wait    time.Duration
+	retry   string
+	timeout time.Duration
+	info    []byte // the GET /v1/device body
+}
+
+// New returns the HTTP handler of a device: it opens each command envelope
+// POSTed to /v1/commands with opener, passes the request to d, and answers
+// with the reply envelope d's result makes; it also serves GET /v1/device
+// and GET /healthz. See the package documentation for the wire API.
+//
+// New panics if opener, its Device key, its Owners or d is nil, or if
+// opts.Network is not a known network: those are programming errors. If d
+// implements [Halter], so does the returned handler (and [Server] uses it).
+func New(opener *command.Opener, d Handler, opts *Options) http.Handler {
+	if opener == nil || opener.Device == nil || opener.Owners == nil {
+		panic("hub: New needs an Opener with a Device key and Owners")
+	}
+	if d == nil {
+		panic("hub: New of a nil Handler")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
+	switch {
+	case o.MaxWait == 0:
+		o.MaxWait = DefaultMaxWait
+	case o.MaxWait < 0:
+		o.MaxWait = 0
+	}
+	if o.MaxQueued <= 0 {
+		o.MaxQueued = 16 * o.MaxInFlight
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = DefaultRetryAfter
+	}
+	if o.HandleTimeout <= 0 {
+		o.HandleTimeout = DefaultHandleTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Network == 0 {
+		o.Network = nem.Testnet
+	}
+	if !o.Network.Valid() {
+		panic("hub: unknown network " + o.Network.String())
+	}
+	pub := opener.Device.PublicKey()
+	info, err := json.Marshal(struct {
+		PublicKey string `json:"publicKey"`
+		Address   string `json:"address"`
+		Network   string `json:"network"`
+	}{pub.String(), pub.Address(o.Network).String(), o.Network.String()})
+	if err != nil {
+		panic("hub: " + err.Error()) // unreachable: strings marshal
+	}
+	h := &hub{
+		opener:  opener,
+		d:       d,
+		log:     o.Logger,
+		rand:    o.Rand,
+		maxBody: o.MaxBody,
+		slots:   make(chan struct{}, o.MaxInFlight),
+		maxQ:    int64(o.MaxQueued),
+		wait:    o.MaxWait,
+		retry:   strconv.FormatInt(int64(max(time.Second, o.RetryAfter)+time.Second-1)/int64(time.Second), 10),
+		timeout: o.HandleTimeout,
+		info:    append(info, '\n'),
+	}
+	if _, ok := d.(Halter); ok {
+		return halting{h}
+	}
+	return h
+}
+
+// halting is a hub whose Handler is a Halter.
+type halting struct{ *hub }
+
+// Halt halts the device behind the handler.
+func (h halting) Halt() error { return h.d.(Halter).Halt() }
+
+// record collects what the access log says about one request.
+type record struct {
+	status int
+	size   int
+	sender string
+	cmd    string
+	reason string
+	ok     *bool
+}
+
+func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	var rec record
+	switch r.URL.Path {
+	case CommandsPath:
+		if r.Method != http.MethodPost {
+			rec.status = methodNotAllowed(w, "POST")
+			break
+		}
+		h.command(w, r, &rec)
+	case DevicePath:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			rec.status = methodNotAllowed(w, "GET, HEAD")
+			break
+		}
+		rec.status, rec.size = write(w, http.StatusOK, "application/json", h.info)
+	case HealthPath:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			rec.status = methodNotAllowed(w, "GET, HEAD")
+			break
+		}
+		rec.status, rec.size = write(w, http.StatusOK, "text/plain; charset=utf-8", []byte("ok\n"))
+	default:
+		rec.status, rec.size = write(w, http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
+	}
+	h.access(r, &rec, time.Since(start))
+}
+
+func (h *hub) access(r *http.Request, rec *record, d time.Duration) {
+	if !h.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs,
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status),
+		slog.Int64("in", r.ContentLength),
+		slog.Int("out", rec.size),
+		slog.Duration("duration", d),
+		slog.String("remote", r.RemoteAddr),
+	)
+	if rec.sender != "" {
+		attrs = append(attrs, slog.String("sender", rec.sender), slog.String("cmd", rec.cmd))
+	}
+	if rec.ok != nil {
+		attrs = append(attrs, slog.Bool("ok", *rec.ok))
+	}
+	if rec.reason != "" {
+		attrs = append(attrs, slog.String("reason", rec.reason))
+	}
+	h.log.LogAttrs(r.Context(), slog.LevelInfo, "hub request", attrs...)
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) int {
+	w.Header().Set("Allow", allow)
+	s, _ := write(w, http.StatusMethodNotAllowed, "text/plain; charset=utf-8", []byte("method not allowed\n"))
+	return s
+}
+
+func write(w http.ResponseWriter, status int, ctype string, body []byte) (int, int) {
+	hd := w.Header()
+	hd.Set("Content-Type", ctype)
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	n, _ := w.Write(body)
+	return status, n
+}
+
+// command serves POST /v1/commands.
+func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/octet-stream" {
+			rec.reason = "content type " + strconv.Quote(truncate(ct, 64))
+			rec.status, rec.size = write(w, http.StatusUnsupportedMediaType, "text/plain; charset=utf-8", []byte("want application/octet-stream\n"))
+			return
+		}
+	}
+	env, err := h.readBody(w, r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			rec.reason = "body over " + strconv.FormatInt(h.maxBody, 10) + " bytes"
+			rec.status, rec.size = write(w, http.StatusRequestEntityTooLarge, "text/plain; charset=utf-8", []byte("envelope too large\n"))
+			return
+		}
+		// The client went away or was too slow (the server's read
+		// timeout); nothing useful can be sent, but try.
+		rec.reason = "reading body: " + err.Error()
+		rec.status, rec.size = write(w, http.StatusBadRequest, "text/plain; charset=utf-8", []byte("bad request\n"))
+		return
+	}
+	if !h.acquire(r.Context()) {
+		rec.reason = "over the in-flight limit"
+		w.Header().Set("Retry-After", h.retry)
+		rec.status, rec.size = write(w, http.StatusServiceUnavailable, "text/plain; charset=utf-8", []byte("busy\n"))
+		return
+	}
+	defer func() { <-h.slots }()
+
+	req, err := h.opener.Open(r.Context(), env)
+	if err != nil {
+		rec.reason = err.Error()
+		rec.status, rec.size = write(w, http.StatusUnauthorized, "application/json", []byte(refusedBody))
+		return
+	}
+	rec.sender = req.Sender.String()
+	rec.cmd = truncate(req.Command.Name, 64)
+
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	result, herr := h.handle(ctx, req)
+	cancel()
+	reply, err := req.Reply(h.rand, result, herr)
+	if err != nil && herr == nil {
+		// The result does not encode: say so to the owner instead.
+		rec.reason = "reply: " + err.Error()
+		herr = errors.New("hub: the device's result could not be encoded")
+		reply, err = req.Reply(h.rand, nil, herr)
+	}
+	if err != nil {
+		rec.reason = "reply: " + err.Error()
+		rec.status, rec.size = write(w, http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
+		return
+	}
+	ok := herr == nil
+	rec.ok = &ok
+	if !ok && rec.reason == "" {
+		rec.reason = herr.Error()
+	}
+	rec.status, rec.size = write(w, http.StatusOK, "application/octet-stream", reply)
+}
+
+// handle calls the Handler, turning a panic into an error so that one bad
+// command cannot take the hub down.
+func (h *hub) handle(ctx context.Context, req *command.Request) (res any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, errors.New("hub: the device failed")
+			h.log.LogAttrs(ctx, slog.LevelError, "hub: handler panicked", slog.String("cmd", truncate(req.Command.Name, 64)))
+		}
+	}()
+	return h.d.Handle(ctx, req)
+}
+
+// readBody reads the envelope, at most maxBody bytes.
+func (h *hub) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > h.maxBody {
+		return nil, &http.MaxBytesError{Limit: h.maxBody}
+	}
+	body := http.MaxBytesReader(w, r.Body, h.maxBody)
+	if r.ContentLength >= 0 {
+		b := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(body)
+}
+
+// acquire takes an in-flight slot, waiting at most h.wait.
+func (h *hub) acquire(ctx context.Context) bool {
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if h.wait <= 0 {
+		return false
+	}
+	if h.queued.Add(1) > h.maxQ {
+		h.queued.Add(-1)
+		return false
+	}
+	defer h.queued.Add(-1)
+	t := time.NewTimer(h.wait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
