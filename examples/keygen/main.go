@@ -184,7 +184,7 @@ func halfBlocks(bm [][]bool, invert bool) string {
 	glyph := [4]string{" ", "▄", "▀", "█"} // index: top<<1 | bottom, 1 = drawn
 	drawn := func(y, x int) int {
 		dark := y < len(bm) && x < len(bm[y]) && bm[y][x] // below the last row: quiet zone, light
-		if dark == invert { // a light module, or a dark one when inverted
+		if dark == invert {                               // a light module, or a dark one when inverted
 			return 1
 		}
 		return 0
