@@ -173,7 +173,9 @@ func (p *Parser) Parse(r io.ReaderAt, size int64) (*Archive, error) {
 	// headers, whatever the count it declares: bound what it may read.
 	br := &budgetReaderAt{r: r, left: 1024 + 65*1024 + 20 + 56 + 46 + 3*65535 + 8192 + dirSize}
 	zr, err := zip.NewReader(br, size)
-	if err != nil {
+	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
+		// With GODEBUG=zipinsecurepath=0 archive/zip returns the reader and
+		// ErrInsecurePath; the names are checked below either way.
 		return nil, mapZipError(err)
 	}
 	br.left = -1 // unlimited from here on: entry reads are bounded per entry
