@@ -43,6 +43,11 @@ var (
 	// feature.
 	ErrUnsupported = errors.New("nis: not supported by this node")
 
+	// ErrUnauthorized reports a call the node refuses to this client: HTTP
+	// 401 (a "trusted API" such as /transaction/prepare-announce, which NIS
+	// answers only on its own host) or 403.
+	ErrUnauthorized = errors.New("nis: not authorized by this node")
+
 	// ErrRejected reports an announced transaction that the node did not
 	// accept; the error is an [*AnnounceError] with the NIS validation code.
 	ErrRejected = errors.New("nis: transaction rejected")
@@ -77,7 +82,8 @@ var (
 // Error matches the package sentinels with [errors.Is]: [ErrNotFound] for
 // "Hash was not found in cache" and NIS 404s, [ErrUnavailable] for 503, 502,
 // 504 and 429, [ErrUnsupported] for the hash-lookup-unsupported message, and
-// [ErrBadRequest] for any other 400.
+// [ErrBadRequest] for any other 400, [ErrUnsupported] also for NIS's
+// "Request method '…' not supported", and [ErrUnauthorized] for 401 and 403.
 type Error struct {
 	Status  int           // HTTP status code
 	Kind    string        // NIS "error": the HTTP reason phrase, e.g. "Bad Request"
@@ -129,7 +135,10 @@ func (e *Error) Is(target error) bool {
 		}
 		return strings.HasPrefix(e.Message, "NIS_ILLEGAL_STATE_")
 	case ErrUnsupported:
-		return e.Message == msgHashLookupDisabled
+		return e.Message == msgHashLookupDisabled ||
+			strings.HasPrefix(e.Message, "Request method '") && strings.HasSuffix(e.Message, "' not supported")
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
 	case ErrBadRequest:
 		return e.Status == http.StatusBadRequest && !e.notFound()
 	}

@@ -2,6 +2,7 @@ package nis
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -128,6 +129,10 @@ func (c *Client) NodeInfo(ctx context.Context) (*NodeInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeNodeInfo(path, body)
+}
+
+func decodeNodeInfo(path string, body []byte) (*NodeInfo, error) {
 	var w nodeWire
 	if err := decode(path, body, &w); err != nil {
 		return nil, err
@@ -147,6 +152,7 @@ func (c *Client) NodeInfo(ctx context.Context) (*NodeInfo, error) {
 	if w.MetaData.Application != nil {
 		info.Application = *w.MetaData.Application
 	}
+	var err error
 	if info.PublicKey, err = nem.ParsePublicKey(*w.Identity.PublicKey); err != nil {
 		return nil, badResponse(path, "identity: %v", err)
 	}
@@ -200,4 +206,51 @@ func (c *Client) NetworkTime(ctx context.Context) (time.Time, error) {
 		return time.Time{}, badResponse(path, "no valid sendTimeStamp and receiveTimeStamp")
 	}
 	return nem.Epoch.Add(time.Duration(*w.Receive) * time.Millisecond), nil
+}
+
+// ExtendedNodeInfo is a node's /node/extended-info answer: its [NodeInfo]
+// and what its NIS reports about itself, including its network time in
+// seconds (a second time source beside [Client.NetworkTime]).
+type ExtendedNodeInfo struct {
+	Node        NodeInfo
+	Application string        // nisInfo.application, e.g. "NEM Infrastructure Server"
+	Version     string        // nisInfo.version
+	StartTime   nem.Timestamp // nisInfo.startTime: when the node started, in network time
+	CurrentTime nem.Timestamp // nisInfo.currentTime: the node's network time
+}
+
+// NodeExtendedInfo returns the node's identity and NIS information
+// (GET /node/extended-info).
+func (c *Client) NodeExtendedInfo(ctx context.Context) (*ExtendedNodeInfo, error) {
+	const path = "/node/extended-info"
+	body, err := c.get(ctx, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	var w struct {
+		Node    json.RawMessage `json:"node"`
+		NisInfo *struct {
+			Application string `json:"application"`
+			Version     string `json:"version"`
+			StartTime   *int32 `json:"startTime"`
+			CurrentTime *int32 `json:"currentTime"`
+		} `json:"nisInfo"`
+	}
+	if err := decode(path, body, &w); err != nil {
+		return nil, err
+	}
+	if w.Node == nil || w.NisInfo == nil || w.NisInfo.StartTime == nil || w.NisInfo.CurrentTime == nil {
+		return nil, badResponse(path, "missing node or nisInfo")
+	}
+	info, err := decodeNodeInfo(path, w.Node)
+	if err != nil {
+		return nil, err
+	}
+	return &ExtendedNodeInfo{
+		Node:        *info,
+		Application: w.NisInfo.Application,
+		Version:     w.NisInfo.Version,
+		StartTime:   nem.Timestamp(*w.NisInfo.StartTime),
+		CurrentTime: nem.Timestamp(*w.NisInfo.CurrentTime),
+	}, nil
 }
