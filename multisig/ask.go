@@ -37,7 +37,6 @@ func askOwners(ctx context.Context, c *nis.Client, node string, account nem.Addr
 		v.err = err
 		return v
 	}
-	rec.height = hr.h
 	v.value, v.key, v.sum = rec, rec.key(), rec.summary()
 	return v
 }

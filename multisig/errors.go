@@ -28,6 +28,8 @@ var (
 	// ErrStale reports that the owner cache's last quorum answer is older
 	// than its MaxStale limit and refreshing it failed.
 	ErrStale = errors.New("multisig: owner list too old and refresh failed")
+	// ErrClosed reports a call to an [OwnerCache] after [OwnerCache.Close].
+	ErrClosed = errors.New("multisig: owner cache closed")
 )
 
 // NodeAnswer is what one node said, as reported in a [QuorumError]. Nothing

@@ -40,11 +40,18 @@ type round[T any] struct {
 	agree func(valid []vote[T]) (T, int, bool)
 }
 
-func (r *round[T]) run(ctx context.Context) (T, int, int, error) {
-	var zero T
+// outcome is the result of a decided round.
+type outcome[T any] struct {
+	value  T
+	asked  int    // nodes asked in all, including those still in flight
+	agreed int    // answers behind value
+	height uint64 // median chain height of the agreeing answers (heights rounds)
+}
+
+func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 	order, err := shuffle(r.rand, len(r.nodes))
 	if err != nil {
-		return zero, 0, 0, err
+		return outcome[T]{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the requests still in flight once an answer is chosen
@@ -69,14 +76,15 @@ func (r *round[T]) run(ctx context.Context) (T, int, int, error) {
 	defer stall.Stop()
 	for {
 		if inflight == 0 && !launch() {
-			return zero, len(votes), 0, r.fail(votes, nil)
+			return outcome[T]{asked: len(votes)}, r.fail(votes, nil)
 		}
 		select {
 		case v := <-results:
 			inflight--
 			votes = append(votes, v)
-			if val, agreed, ok := r.decide(votes); ok {
-				return val, len(votes) + inflight, agreed, nil
+			if out, ok := r.decide(votes); ok {
+				out.asked = len(votes) + inflight
+				return out, nil
 			}
 			// Widen while the answers still expected could not decide even
 			// if they all agreed with the leading answer: failures, lies and
@@ -88,17 +96,17 @@ func (r *round[T]) run(ctx context.Context) (T, int, int, error) {
 			launch() // a hung node must not hold the answer up
 			stall.Reset(r.stall)
 		case <-ctx.Done():
-			return zero, len(votes) + inflight, 0, r.fail(votes, ctx.Err())
+			return outcome[T]{asked: len(votes) + inflight}, r.fail(votes, ctx.Err())
 		}
 	}
 }
 
 // decide applies the quorum rule to the votes so far.
-func (r *round[T]) decide(votes []vote[T]) (T, int, bool) {
-	var zero T
+func (r *round[T]) decide(votes []vote[T]) (outcome[T], bool) {
 	valid := r.inSync(votes)
 	if r.agree != nil {
-		return r.agree(valid)
+		val, n, ok := r.agree(valid)
+		return outcome[T]{value: val, agreed: n}, ok
 	}
 	counts := map[string]int{}
 	for _, v := range valid {
@@ -107,10 +115,16 @@ func (r *round[T]) decide(votes []vote[T]) (T, int, bool) {
 	for _, v := range valid {
 		n := counts[v.key]
 		if n >= r.quorum && n > len(valid)-n {
-			return v.value, n, true
+			var agreeing []vote[T]
+			for _, w := range valid {
+				if w.key == v.key {
+					agreeing = append(agreeing, w)
+				}
+			}
+			return outcome[T]{value: v.value, agreed: n, height: medianHeight(agreeing)}, true
 		}
 	}
-	return zero, 0, false
+	return outcome[T]{}, false
 }
 
 // reachable reports whether inflight more answers, all agreeing with the

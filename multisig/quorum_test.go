@@ -19,13 +19,13 @@ import (
 type behaviour int
 
 const (
-	honest behaviour = iota
-	liar             // answers lie (colluding: all liars tell the same lie)
-	loner            // a liar with a lie of its own
-	lagger           // an old, different answer at an old height
-	failing          // an error
-	hung             // never answers until the context ends
-	booster          // a liar that also claims a much higher chain height
+	honest  behaviour = iota
+	liar              // answers lie (colluding: all liars tell the same lie)
+	loner             // a liar with a lie of its own
+	lagger            // an old, different answer at an old height
+	failing           // an error
+	hung              // never answers until the context ends
+	booster           // a liar that also claims a much higher chain height
 )
 
 var (
@@ -86,6 +86,11 @@ func testRound(behaviours []behaviour, asked *atomic.Int32, seed uint64) *round[
 	}
 }
 
+func runRound(ctx context.Context, r *round[record]) (record, int, int, error) {
+	out, err := r.run(ctx)
+	return out.value, out.asked, out.agreed, err
+}
+
 type chacha struct{ r *rand.ChaCha8 }
 
 func (c chacha) Read(p []byte) (int, error) { return c.r.Read(p) }
@@ -121,7 +126,7 @@ func TestQuorumNeverWrongWithFewerThanQuorumLiars(t *testing.T) {
 						for seed := uint64(0); seed < 3; seed++ {
 							cases++
 							var asked atomic.Int32
-							got, _, _, err := testRound(bs, &asked, seed).run(context.Background())
+							got, _, _, err := runRound(context.Background(), testRound(bs, &asked, seed))
 							if err != nil {
 								if !errors.Is(err, ErrNoQuorum) {
 									t.Fatalf("%v seed %d: error %v is not ErrNoQuorum", bs, seed, err)
@@ -145,14 +150,14 @@ func TestQuorumNeverWrongWithFewerThanQuorumLiars(t *testing.T) {
 func TestQuorumLiarsAtQuorumCanWinOnlyWhenTheyOutnumber(t *testing.T) {
 	bs := []behaviour{liar, liar, liar, honest, honest}
 	var asked atomic.Int32
-	got, _, _, err := testRound(bs, &asked, 1).run(context.Background())
+	got, _, _, err := runRound(context.Background(), testRound(bs, &asked, 1))
 	if err == nil && got.key() != lie.key() {
 		t.Fatalf("unexpected %s", got.summary())
 	}
 	// All honest: the truth, from exactly Quorum agreeing answers at best.
 	bs = []behaviour{honest, honest, honest, honest, honest, honest}
 	asked.Store(0)
-	got, total, agreed, err := testRound(bs, &asked, 2).run(context.Background())
+	got, total, agreed, err := runRound(context.Background(), testRound(bs, &asked, 2))
 	if err != nil || got.key() != truth.key() || agreed < 3 || total > 6 {
 		t.Fatalf("honest: %v %d %d %v", got.summary(), total, agreed, err)
 	}
@@ -165,7 +170,7 @@ func TestQuorumHungNodeDoesNotDelay(t *testing.T) {
 		r := testRound(bs, &asked, seed)
 		r.stall = time.Hour // only the quorum itself may end the wait
 		start := time.Now()
-		got, _, _, err := r.run(context.Background())
+		got, _, _, err := runRound(context.Background(), r)
 		if err != nil || got.key() != truth.key() {
 			t.Fatalf("seed %d: %v %v", seed, got.summary(), err)
 		}
@@ -179,7 +184,7 @@ func TestQuorumWidensAndFailsWithReport(t *testing.T) {
 	// Only two honest nodes: no quorum possible; every node gets asked.
 	bs := []behaviour{honest, failing, honest, lagger, failing, failing, loner}
 	var asked atomic.Int32
-	_, _, _, err := testRound(bs, &asked, 3).run(context.Background())
+	_, _, _, err := runRound(context.Background(), testRound(bs, &asked, 3))
 	var qe *QuorumError
 	if !errors.As(err, &qe) || !errors.Is(err, ErrNoQuorum) {
 		t.Fatalf("err = %v", err)
@@ -205,7 +210,7 @@ func TestQuorumWidensAndFailsWithReport(t *testing.T) {
 	asked.Store(0)
 	r := testRound(bs, &asked, 4)
 	r.rand = nil // crypto/rand
-	got, _, _, err := r.run(context.Background())
+	got, _, _, err := runRound(context.Background(), r)
 	if err != nil || got.key() != truth.key() {
 		t.Fatalf("widening: %v %v", got.summary(), err)
 	}
@@ -216,7 +221,7 @@ func TestQuorumContextEndsSearch(t *testing.T) {
 	var asked atomic.Int32
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, _, _, err := testRound(bs, &asked, 5).run(ctx)
+	_, _, _, err := runRound(ctx, testRound(bs, &asked, 5))
 	if !errors.Is(err, ErrNoQuorum) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}

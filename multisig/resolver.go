@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +20,7 @@ import (
 // Resolver finds a multisig account's owners by asking a quorum of NIS nodes.
 // Set the fields before first use; a Resolver is safe for concurrent use.
 type Resolver struct {
-	Nodes  []string     // base URLs; nil means MainnetNodes (TestnetNodes for a testnet account)
+	Nodes  []string     // base URLs; nil means MainnetNodes (TestnetNodes for a testnet account); one host:port counts once
 	Sample int          // nodes asked at first (default 5)
 	Quorum int          // identical answers needed (default 3); must be > Sample/2
 	HTTP   *http.Client // nil: a client with sane timeouts
@@ -41,7 +43,7 @@ type Owners struct {
 	Cosignatories    []nem.PublicKey // sorted, the set a quorum agreed on
 	MinCosignatories int             // as NIS reports it (0 means all must sign)
 	Agreed, Asked    int             // identical answers, and nodes asked in all
-	Height           uint64          // the median chain height of the agreeing answers
+	Height           uint64          // the median chain height the agreeing nodes reported
 }
 
 // Has reports whether p is one of the owners.
@@ -74,6 +76,7 @@ func (r *Resolver) config(n nem.Network) (nodes []string, sample, quorum int, er
 			nodes = TestnetNodes
 		}
 	}
+	nodes = distinctNodes(nodes)
 	sample, quorum = r.Sample, r.Quorum
 	if sample == 0 {
 		sample = 5
@@ -92,8 +95,48 @@ func (r *Resolver) config(n nem.Network) (nodes []string, sample, quorum int, er
 	return nodes, sample, quorum, err
 }
 
+// distinctNodes drops empty entries and entries naming a host and port
+// already listed (whatever the scheme, case or path), so that one node can
+// never count twice toward a quorum.
+func distinctNodes(nodes []string) []string {
+	seen := make(map[string]bool, len(nodes))
+	out := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		k := nodeKey(n)
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, n)
+	}
+	return out
+}
+
+// nodeKey returns the lower-case host:port of a node URL (default ports
+// made explicit), or the trimmed URL itself if it does not parse.
+func nodeKey(node string) string {
+	node = strings.TrimSpace(node)
+	u, err := url.Parse(node)
+	if err != nil || u.Host == "" {
+		return strings.ToLower(strings.TrimRight(node, "/"))
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		port = "80"
+		if strings.EqualFold(u.Scheme, "https") {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// maxAnswer caps every node answer: an account with 32 cosignatories is
+// about 12 KiB, so 64 KiB is ample and a hostile node cannot make a small
+// device buffer megabytes.
+const maxAnswer = 64 << 10
+
 func (r *Resolver) client(node string) *nis.Client {
-	return &nis.Client{BaseURL: node, HTTP: r.httpClient()}
+	return &nis.Client{BaseURL: node, HTTP: r.httpClient(), MaxBody: maxAnswer}
 }
 
 func (r *Resolver) httpClient() *http.Client {
@@ -125,16 +168,17 @@ func (r *Resolver) Owners(ctx context.Context, account nem.Address) (*Owners, er
 			return askOwners(ctx, r.client(node), node, account)
 		},
 	}
-	rec, asked, agreed, err := rd.run(ctx)
+	out, err := rd.run(ctx)
 	if err != nil {
 		return nil, err
 	}
+	rec := out.value
 	if !rec.multisig {
-		return nil, fmt.Errorf("%w: %s (%d of %d nodes agreed)", ErrNotMultisig, account, agreed, asked)
+		return nil, fmt.Errorf("%w: %s (%d of %d nodes agreed)", ErrNotMultisig, account, out.agreed, out.asked)
 	}
 	return &Owners{
 		Account: account, Cosignatories: rec.keys, MinCosignatories: rec.min,
-		Agreed: agreed, Asked: asked, Height: rec.height,
+		Agreed: out.agreed, Asked: out.asked, Height: out.height,
 	}, nil
 }
 
@@ -150,7 +194,6 @@ type record struct {
 	multisig bool
 	min      int
 	keys     []nem.PublicKey // sorted, no duplicates
-	height   uint64          // not compared
 }
 
 func (rec record) key() string {

@@ -11,11 +11,14 @@ import (
 
 // NetworkTime returns the current NEM network time as a quorum of nodes
 // tells it, for a device without a real-time clock. Each sampled node's
-// /time-sync/network-time is corrected for half its round trip; answers
-// slower than MaxSpread are dropped; the result is the median of the answers
-// that lie within MaxSpread of the median of all answers, and it needs Quorum
-// such answers that outnumber the rest. network selects the default node list
-// when Nodes is nil.
+// /time-sync/network-time is corrected for half its round trip, and answers
+// that took longer than MaxSpread are dropped. The answers that count are
+// those within MaxSpread/2 of the median of all answers, so that no two of
+// them differ by more than MaxSpread; the result is their median. It needs
+// Quorum such answers, outnumbering the rest: fewer answers, or answers
+// spread wider than the bound, give an error wrapping [ErrNoQuorum] (with
+// the search widened to further nodes first, as for [Resolver.Owners]).
+// network selects the default node list when Nodes is nil.
 //
 // Use [Resolver.Clock] to keep the result as a running clock.
 func (r *Resolver) NetworkTime(ctx context.Context, network nem.Network) (time.Time, error) {
@@ -77,7 +80,7 @@ func (r *Resolver) timeOffset(ctx context.Context, network nem.Network) (time.Du
 			med := offs[len(offs)/2]
 			var near []time.Duration
 			for _, o := range offs {
-				if o >= med-spread && o <= med+spread {
+				if o >= med-spread/2 && o <= med+spread/2 {
 					near = append(near, o)
 				}
 			}
@@ -87,6 +90,6 @@ func (r *Resolver) timeOffset(ctx context.Context, network nem.Network) (time.Du
 			return near[len(near)/2], len(near), true
 		},
 	}
-	off, _, _, err := rd.run(ctx)
-	return off, err
+	out, err := rd.run(ctx)
+	return out.value, err
 }
