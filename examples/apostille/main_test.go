@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nemiot/nemiot/examples/internal/keyfile"
+	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/nis/nistest"
+)
+
+// The sample archives of package apostille, made with nem-sdk and
+// described in their manifest.
+const archives = "../../apostille/testdata/archives/"
+
+type manifestFile struct {
+	TxHash           string          `json:"txHash"`
+	DedicatedAddress string          `json:"dedicatedAddress"`
+	DedicatedKey     string          `json:"dedicatedPrivateKey"`
+	Transaction      json.RawMessage `json:"transaction"`
+	Owner            struct {
+		PrivateKey string `json:"privateKey"`
+		PublicKey  string `json:"publicKey"`
+	} `json:"owner"`
+}
+
+func manifest(t *testing.T, file string) manifestFile {
+	t.Helper()
+	b, err := os.ReadFile(archives + "manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Archives []struct {
+			File  string         `json:"file"`
+			Files []manifestFile `json:"files"`
+		} `json:"archives"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range m.Archives {
+		if a.File == file && len(a.Files) == 1 {
+			return a.Files[0]
+		}
+	}
+	t.Fatalf("%s not in the manifest", file)
+	return manifestFile{}
+}
+
+func runArgs(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestShowsDeviceAccount(t *testing.T) {
+	m := manifest(t, "private-sha256.zip")
+	dedicated, err := nem.ParsePrivateKey(m.DedicatedKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := nem.ParseAddress(m.DedicatedAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runArgs(t, "-owner", m.Owner.PublicKey, archives+"private-sha256.zip")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{m.TxHash, addr.Pretty(), dedicated.PublicKey().String(), "content      ok", "owner        ok"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(strings.ToLower(out), m.DedicatedKey) {
+		t.Error("printed the dedicated private key")
+	}
+
+	// Another owner key fails the owner check.
+	stranger, _ := nem.GeneratePrivateKey(nil)
+	if code, out, _ := runArgs(t, "-owner", stranger.PublicKey().String(), archives+"private-sha256.zip"); code != 1 || !strings.Contains(out, "owner        FAILED") {
+		t.Errorf("stranger as owner: exit %d\n%s", code, out)
+	}
+}
+
+func TestOut(t *testing.T) {
+	m := manifest(t, "private-sha256.zip")
+	path := filepath.Join(t.TempDir(), "device.key")
+	if code, out, errOut := runArgs(t, "-out", path, archives+"private-sha256.zip"); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	k, err := keyfile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Hex() != m.DedicatedKey {
+		t.Error("saved another key")
+	}
+	st, _ := os.Stat(path)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", st.Mode().Perm())
+	}
+	// Several private apostilles: which one is the device is ambiguous.
+	if code, _, errOut := runArgs(t, "-out", filepath.Join(t.TempDir(), "k"), archives+"batch.zip"); code != 1 || !strings.Contains(errOut, "exactly one") {
+		t.Errorf("batch -out: exit %d, %s", code, errOut)
+	}
+	// A public apostille has no device account.
+	if code, _, _ := runArgs(t, "-out", filepath.Join(t.TempDir(), "k"), archives+"public-sha256.zip"); code != 1 {
+		t.Errorf("public -out: exit %d", code)
+	}
+}
+
+func TestAudit(t *testing.T) {
+	m := manifest(t, "private-sha256.zip")
+	tx, err := nis.ParseTransactionJSON(m.Transaction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := nem.ParsePrivateKey(m.Owner.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A local testnet dated when the sample was made, holding its transaction.
+	net := nistest.NewNetwork(t, 1, &nistest.Options{Time: nem.Epoch.Add(time.Duration(tx.TimeStamp+60) * time.Second)})
+	if _, err := net.Fund(owner.Address(nem.Testnet), 10_000_000); err != nil {
+		t.Fatal(err)
+	}
+
+	// Not on chain yet: the audit fails.
+	if code, out, _ := runArgs(t, "-audit", "-node", net.URLs()[0], archives+"private-sha256.zip"); code != 1 || !strings.Contains(out, "chain        FAILED") {
+		t.Errorf("before announcing: exit %d\n%s", code, out)
+	}
+	h, err := net.AddTransaction(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.String() != m.TxHash {
+		t.Fatalf("chain hash %s, want %s", h, m.TxHash)
+	}
+	code, out, errOut := runArgs(t, "-audit", "-node", net.URLs()[0], archives+"private-sha256.zip")
+	if code != 0 || !strings.Contains(out, "chain        ok") || !strings.Contains(out, owner.Address(nem.Testnet).Pretty()) {
+		t.Errorf("audit: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestUsageAndBadArchives(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{nil, 2},
+		{[]string{"a.zip", "b.zip"}, 2},
+		{[]string{"-audit", archives + "private-sha256.zip"}, 2},
+		{[]string{"-owner", "xyz", archives + "private-sha256.zip"}, 2},
+		{[]string{archives + "hostile-dotdot.zip"}, 1},
+		{[]string{archives + "hostile-bomb.zip"}, 1},
+		{[]string{archives + "missing.zip"}, 1},
+	} {
+		if code, out, _ := runArgs(t, tc.args...); code != tc.code {
+			t.Errorf("%v: exit %d, want %d\n%s", tc.args, code, tc.code, out)
+		}
+	}
+}
