@@ -18,6 +18,7 @@
 //        [--args JSON] [--time MS] [--cosigner PRIV]...
 //   node envelope.mjs open-reply --app PRIV --device PUB --sent HEX --reply HEX [--now MS]
 //   node envelope.mjs vectors        (the static vectors in command/testdata)
+//   node envelope.mjs batch < requests.json   (many of the above, see batch)
 //
 // Private keys on the command line are for tests; a real app keeps them in a
 // wallet. Install the SDKs first: npm ci
@@ -265,9 +266,8 @@ const vectors = () => {
 	};
 };
 
-const main = argv => {
-	const [command, ...rest] = argv;
-	const args = parseArgs(rest);
+// run carries out one command and returns what it prints.
+const run = (command, args) => {
 	switch (command) {
 	case 'seal': {
 		required(args, 'suite', 'owner', 'device', 'cmd');
@@ -281,10 +281,9 @@ const main = argv => {
 			cmd: args.cmd,
 			args: undefined === args.args ? undefined : JSON.parse(args.args),
 			timeMs,
-			cosigners: args.cosigner
+			cosigners: [].concat(args.cosigner ?? [])
 		});
-		process.stdout.write(`${envelope.toString('hex')}\n`);
-		break;
+		return envelope.toString('hex');
 	}
 	case 'open-reply': {
 		required(args, 'app', 'device', 'sent', 'reply');
@@ -295,15 +294,38 @@ const main = argv => {
 			reply: unhex(args.reply, 0, '--reply'),
 			nowMs: undefined === args.now ? Date.now() : Number(args.now)
 		});
-		process.stdout.write(`${JSON.stringify(reply)}\n`);
-		break;
+		return JSON.stringify(reply);
 	}
 	case 'vectors':
-		process.stdout.write(`${JSON.stringify(vectors(), null, '\t')}\n`);
-		break;
+		return JSON.stringify(vectors(), null, '\t');
 	default:
-		fail('usage: envelope.mjs seal|open-reply|vectors [--flag value]...');
+		return fail('usage: envelope.mjs seal|open-reply|vectors|batch [--flag value]...');
 	}
+};
+
+// batch reads a JSON array of {"command": "seal" | "open-reply", "args":
+// {flag: value}} from stdin and prints an array of {"out": text} or
+// {"error": message}, one per request: many commands for one start of node
+// (the Go interop test uses it).
+const batch = () => {
+	const requests = JSON.parse(fs.readFileSync(0, 'utf8'));
+	if (!Array.isArray(requests))
+		fail('batch: stdin must hold a JSON array');
+	return JSON.stringify(requests.map(({ command, args }) => {
+		if ('batch' === command)
+			return { error: 'batch: no nesting' };
+		try {
+			return { out: run(command, args ?? {}) };
+		} catch (err) {
+			return { error: err.message };
+		}
+	}));
+};
+
+const main = argv => {
+	const [command, ...rest] = argv;
+	const out = 'batch' === command ? batch() : run(command, parseArgs(rest));
+	process.stdout.write(`${out}\n`);
 };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
