@@ -248,7 +248,7 @@ func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.status = methodNotAllowed(w, "GET, HEAD")
 			break
 		}
-		rec.status, rec.size = write(w, http.StatusOK, "text/plain; charset=utf-8", []byte("ok\n"))
+		rec.status, rec.size = write(w, http.StatusOK, "text/plain; charset=utf-8", []byte("ok"))
 	default:
 		rec.status, rec.size = write(w, http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
 	}
