@@ -368,14 +368,10 @@ func TestParseMutatedSamples(t *testing.T) {
 // (with their dedicated private keys) are not returned.
 func TestParseKeepsOnlyOwnRecords(t *testing.T) {
 	m := loadManifest(t)
-	for _, a := range m.Archives {
-		if a.Expect != "ok" || a.Strangers == 0 {
+	for _, s := range parsedSamples(t, m) {
+		a, arc := s.archive, s.parsed
+		if a.Strangers == 0 {
 			continue
-		}
-		data := a.read(t)
-		arc, err := Parse(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
 		}
 		own := map[string]bool{}
 		for _, f := range a.Files {
@@ -399,15 +395,8 @@ func TestOpenMissing(t *testing.T) {
 // not print its dedicated key.
 func TestNotarizationPrivateKeyRedacted(t *testing.T) {
 	m := loadManifest(t)
-	for _, a := range m.Archives {
-		if a.Expect != "ok" {
-			continue
-		}
-		data := a.read(t)
-		arc, err := Parse(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range parsedSamples(t, m) {
+		a, arc := s.archive, s.parsed
 		for i, n := range arc.Files {
 			if n.Dedicated == nil {
 				continue

@@ -1,6 +1,7 @@
 package apostille
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -145,4 +146,34 @@ func (f manifestFile) transaction(t testing.TB) *nis.Transaction {
 		t.Fatalf("nem-sdk transaction: %v", err)
 	}
 	return tx
+}
+
+// parsedSample is a good sample archive, parsed.
+type parsedSample struct {
+	archive manifestArchive
+	parsed  *Archive
+}
+
+// parsedSamples parses every good sample archive.
+func parsedSamples(t testing.TB, m *manifest) []parsedSample {
+	t.Helper()
+	var out []parsedSample
+	for _, a := range m.Archives {
+		if a.Expect != "ok" {
+			continue
+		}
+		data := a.read(t)
+		arc, err := Parse(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatalf("%s: %v", a.File, err)
+		}
+		if len(arc.Files) != len(a.Files) {
+			t.Fatalf("%s: %d files, nem-sdk made %d", a.File, len(arc.Files), len(a.Files))
+		}
+		out = append(out, parsedSample{a, arc})
+	}
+	if len(out) == 0 {
+		t.Fatal("no sample archives")
+	}
+	return out
 }

@@ -222,18 +222,10 @@ func TestVerifyContentMalformedSignature(t *testing.T) {
 // file, as parsed, and on tampered copies.
 func TestNotarizationVerify(t *testing.T) {
 	m := loadManifest(t)
-	for _, a := range m.Archives {
-		if a.Expect != "ok" {
-			continue
-		}
-		data := a.read(t)
-		arc, err := Parse(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range arc.Files {
-			n := arc.Files[i]
-			owner := a.Files[i].owner(t).PublicKey()
+	for _, s := range parsedSamples(t, m) {
+		for i := range s.parsed.Files {
+			n := s.parsed.Files[i]
+			owner := s.archive.Files[i].owner(t).PublicKey()
 			if err := n.VerifyContent(); err != nil {
 				t.Errorf("%s: VerifyContent: %v", n.OriginalName, err)
 			}
