@@ -1,0 +1,193 @@
+package nis
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+// requireSeeds fails a fuzz test whose committed seed corpus did not load.
+func requireSeeds(f *testing.F, min int) {
+	f.Helper()
+	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", f.Name()))
+	if err != nil || len(entries) < min {
+		f.Fatalf("seed corpus of %s: %d files (%v), want at least %d", f.Name(), len(entries), err, min)
+	}
+}
+
+// encodeAccount writes an Account back in NIS JSON.
+func encodeAccount(a *Account) []byte {
+	info := func(i AccountInfo) map[string]any {
+		m := map[string]any{
+			"address": i.Address.String(), "publicKey": nil, "balance": i.Balance, "vestedBalance": i.VestedBalance,
+			"harvestedBlocks": i.HarvestedBlocks, "importance": i.Importance, "label": nil, "multisigInfo": map[string]any{},
+		}
+		if !i.PublicKey.IsZero() {
+			m["publicKey"] = i.PublicKey.String()
+		}
+		if i.IsMultisig() {
+			m["multisigInfo"] = map[string]any{"cosignatoriesCount": i.MultisigInfo.CosignatoriesCount, "minCosignatories": i.MultisigInfo.MinCosignatories}
+		}
+		return m
+	}
+	list := func(l []AccountInfo) []any {
+		out := []any{}
+		for _, i := range l {
+			out = append(out, info(i))
+		}
+		return out
+	}
+	b, err := json.Marshal(map[string]any{
+		"account": info(a.AccountInfo),
+		"meta":    map[string]any{"status": a.Status, "remoteStatus": a.RemoteStatus, "cosignatories": list(a.Cosignatories), "cosignatoryOf": list(a.CosignatoryOf)},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// FuzzDecodeAccount checks the /account/get decoder: every failure is
+// ErrBadResponse with no result; every success satisfies the NIS
+// invariants the decoder promises and survives re-encoding.
+func FuzzDecodeAccount(f *testing.F) {
+	requireSeeds(f, 5)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := decodeAccount("/account/get", body)
+		if err != nil {
+			if a != nil || !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("failure %v with result %v", err, a)
+			}
+			return
+		}
+		n := a.Address.Network()
+		if !n.Valid() {
+			t.Fatalf("network %v", n)
+		}
+		if !a.PublicKey.IsZero() && a.PublicKey.Address(n) != a.Address {
+			t.Fatal("public key does not match address")
+		}
+		if len(a.Cosignatories) != a.MultisigInfo.CosignatoriesCount || len(a.Cosignatories) > MaxCosignatories {
+			t.Fatalf("%d cosignatories, count %d", len(a.Cosignatories), a.MultisigInfo.CosignatoriesCount)
+		}
+		if a.IsMultisig() {
+			if th := a.MultisigInfo.Threshold(); th < 1 || th > a.MultisigInfo.CosignatoriesCount {
+				t.Fatalf("threshold %d of %d", th, a.MultisigInfo.CosignatoriesCount)
+			}
+			if len(a.CosignatoryOf) > 0 {
+				t.Fatal("a multisig account that cosigns")
+			}
+		}
+		seen := map[nem.Address]bool{a.Address: true}
+		for _, c := range append(append([]AccountInfo{}, a.Cosignatories...), a.CosignatoryOf...) {
+			if seen[c.Address] || c.Address.Network() != n {
+				t.Fatalf("duplicate or foreign %s", c.Address)
+			}
+			seen[c.Address] = true
+		}
+		for _, c := range a.Cosignatories {
+			if c.PublicKey.IsZero() || c.PublicKey.Address(n) != c.Address || c.IsMultisig() {
+				t.Fatalf("bad cosignatory %+v", c)
+			}
+		}
+		for _, m := range a.CosignatoryOf {
+			if !m.IsMultisig() {
+				t.Fatalf("cosignatoryOf a plain account %s", m.Address)
+			}
+		}
+		again, err := decodeAccount("/account/get", encodeAccount(a))
+		if err != nil {
+			t.Fatalf("re-encoded account does not decode: %v", err)
+		}
+		if !reflect.DeepEqual(again, a) {
+			t.Fatalf("round trip\n%+v\n%+v", again, a)
+		}
+	})
+}
+
+// FuzzDecodeTransactionPair checks the /transaction/get decoder: failures
+// are ErrBadResponse; an accepted transaction of a supported type writes
+// JSON that decodes to the same bytes, and verifying it never panics.
+func FuzzDecodeTransactionPair(f *testing.F) {
+	requireSeeds(f, 5)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ct, err := decodeTransactionPair("/transaction/get", body)
+		if err != nil {
+			if ct != nil || !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("failure %v with result %v", err, ct)
+			}
+			return
+		}
+		tx := ct.Transaction
+		if tx == nil || tx.Signature == (nem.Signature{}) || ct.Height < 1 {
+			t.Fatalf("accepted %+v", ct)
+		}
+		if (tx.Type == TypeMultisig) == ct.InnerHash.IsZero() {
+			t.Fatal("inner hash and type disagree")
+		}
+		_ = ct.Verify()
+		_ = ct.Transfer()
+		data, err := tx.Serialize()
+		if err != nil {
+			if !errors.Is(err, ErrInvalidTransaction) && !errors.Is(err, ErrUnsupportedType) {
+				t.Fatalf("Serialize: %v", err)
+			}
+			return
+		}
+		js, err := tx.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON of a serializable transaction: %v", err)
+		}
+		back, err := ParseTransactionJSON(js)
+		if err != nil {
+			t.Fatalf("own JSON does not parse: %v\n%s", err, js)
+		}
+		again, err := back.Serialize()
+		if err != nil || !bytes.Equal(again, data) || back.Signature != tx.Signature {
+			t.Fatalf("JSON round trip: %v\n%x\n%x", err, again, data)
+		}
+		dec, err := DecodeTransaction(data)
+		if err != nil {
+			t.Fatalf("own bytes do not decode: %v", err)
+		}
+		if b, _ := dec.Serialize(); !bytes.Equal(b, data) {
+			t.Fatal("binary round trip")
+		}
+	})
+}
+
+// FuzzDecodeTransaction checks the binary decoder (an announce body's data):
+// it accepts only canonical bytes, which re-serialize to themselves.
+func FuzzDecodeTransaction(f *testing.F) {
+	requireSeeds(f, 5)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tx, err := DecodeTransaction(data)
+		if err != nil {
+			if tx != nil || !errors.Is(err, ErrInvalidTransaction) && !errors.Is(err, ErrUnsupportedType) {
+				t.Fatalf("failure %v with result %v", err, tx)
+			}
+			return
+		}
+		again, err := tx.Serialize()
+		if err != nil || !bytes.Equal(again, data) {
+			t.Fatalf("accepted bytes re-serialize differently: %v", err)
+		}
+		js, err := tx.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON: %v", err)
+		}
+		back, err := ParseTransactionJSON(js)
+		if err != nil {
+			t.Fatalf("own JSON does not parse: %v\n%s", err, js)
+		}
+		if b, err := back.Serialize(); err != nil || !bytes.Equal(b, data) {
+			t.Fatalf("JSON round trip: %v", err)
+		}
+	})
+}
