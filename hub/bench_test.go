@@ -1,0 +1,238 @@
+package hub_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/hub"
+	"github.com/nemiot/nemiot/nem"
+)
+
+// BenchmarkLoad runs many concurrent apps (each its own owner key, over
+// keep-alive connections) against one hub.Server on 127.0.0.1, the load
+// client in the same process. Every command switches the simulated light.
+// It reports commands/s, p50/p99 latency (POST to last reply byte), and
+// the process's memory: Go heap in use and obtained from the OS, and the
+// resident set (VmRSS, VmHWM: hub and load client together).
+//
+// verify=all checks every reply with command.OpenReply inside the timed
+// loop, so the client's crypto competes with the hub for the two cores;
+// verify=sample checks every 64th, which is closer to the hub's own
+// capacity. Envelopes are sealed before the timer starts.
+func BenchmarkLoad(b *testing.B) {
+	for _, c := range []struct {
+		apps   int
+		verify int // check every verify-th reply
+	}{
+		{64, 64}, {256, 64}, {64, 1},
+	} {
+		name := fmt.Sprintf("apps=%d/verify=%s", c.apps, map[bool]string{true: "all", false: "sample"}[c.verify == 1])
+		b.Run(name, func(b *testing.B) { benchLoad(b, c.apps, c.verify) })
+	}
+}
+
+func benchLoad(b *testing.B, apps, verify int) {
+	devKey := testKey(b, "device")
+	owners := make([]*nem.PrivateKey, apps)
+	pubs := make([]nem.PublicKey, apps)
+	for i := range owners {
+		owners[i] = testKey(b, fmt.Sprint("owner ", i))
+		pubs[i] = owners[i].PublicKey()
+	}
+	dev := device.NewSim()
+	opener := &command.Opener{Device: devKey, Owners: command.StaticOwners(pubs...)}
+	h := hub.New(opener, hub.DeviceHandler(dev), nil)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := hub.NewServer(h, "", nil)
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+	url := "http://" + l.Addr().String() + hub.CommandsPath
+
+	// Seal b.N envelopes (app i sends envelopes i, i+apps, …), on all cores.
+	envs := make([][]byte, b.N)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < b.N; i += workers {
+				args := `{"on":true}`
+				if i%2 == 1 {
+					args = `{"on":false}`
+				}
+				env, err := command.Seal(nil, owners[i%apps], devKey.PublicKey(), command.Command{Name: "light", Args: []byte(args)}, time.Now())
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				envs[i] = env
+			}
+		})
+	}
+	wg.Wait()
+
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConns:        apps,
+		MaxIdleConnsPerHost: apps,
+		MaxConnsPerHost:     apps,
+		IdleConnTimeout:     time.Minute,
+	}}
+	defer client.CloseIdleConnections()
+	lat := make([]time.Duration, b.N)
+	var failed, busy atomic.Int64
+
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for a := range apps {
+		wg.Go(func() {
+			for i := a; i < b.N; i += apps {
+				t0 := time.Now()
+				resp, err := client.Post(url, "application/octet-stream", bytes.NewReader(envs[i]))
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lat[i] = time.Since(t0)
+				switch {
+				case err != nil:
+					failed.Add(1)
+				case resp.StatusCode == http.StatusServiceUnavailable:
+					busy.Add(1)
+				case resp.StatusCode != http.StatusOK:
+					failed.Add(1)
+				case i%verify == 0:
+					rep, err := command.OpenReply(owners[a], devKey.PublicKey(), envs[i], body, time.Now())
+					if err != nil || !rep.OK {
+						failed.Add(1)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+
+	if n := failed.Load(); n > 0 {
+		b.Errorf("%d of %d commands failed", n, b.N)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "cmds/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(busy.Load())/float64(b.N), "503/op")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heapinuse-MB")
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "sys-MB")
+	if rss, hwm, ok := procRSS(); ok {
+		b.ReportMetric(rss, "rss-MB")
+		b.ReportMetric(hwm, "peakrss-MB")
+	}
+}
+
+// procRSS reads VmRSS and VmHWM (peak) from /proc/self/status, in MiB.
+func procRSS() (rss, hwm float64, ok bool) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		k, v, found := strings.Cut(s.Text(), ":")
+		if !found || (k != "VmRSS" && k != "VmHWM") {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		if k == "VmRSS" {
+			rss, ok = kb/1024, true
+		} else {
+			hwm = kb / 1024
+		}
+	}
+	return rss, hwm, ok
+}
+
+// BenchmarkServeHTTP is the hub's own cost per command, without the
+// network: open, run on a simulated device, reply.
+func BenchmarkServeHTTP(b *testing.B) {
+	r := newRig(b, &hub.Options{Logger: nil})
+	envs := make([][]byte, b.N)
+	for i := range envs {
+		envs[i] = r.seal(b, r.owner, "light", `{"on":true}`)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		req, _ := http.NewRequest(http.MethodPost, hub.CommandsPath, bytes.NewReader(envs[i]))
+		w := &discardWriter{h: http.Header{}}
+		r.handler.ServeHTTP(w, req)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+// BenchmarkRefusal compares the cost of refusals that differ only in where
+// Open stops: a bad signature, and an owner-signed envelope that does not
+// decrypt. Both are answered by the same 401.
+func BenchmarkRefusal(b *testing.B) {
+	for _, kind := range []string{"bad-signature", "undecryptable"} {
+		b.Run(kind, func(b *testing.B) {
+			r := newRig(b, nil)
+			envs := make([][]byte, b.N)
+			for i := range envs {
+				env := r.seal(b, r.owner, "light", `{"on":true}`)
+				env[95+3] ^= 0x40
+				if kind == "undecryptable" {
+					env = resign(env, r.owner)
+				}
+				envs[i] = env
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				req, _ := http.NewRequest(http.MethodPost, hub.CommandsPath, bytes.NewReader(envs[i]))
+				w := &discardWriter{h: http.Header{}}
+				r.handler.ServeHTTP(w, req)
+				if w.status != http.StatusUnauthorized {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+		})
+	}
+}
+
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(s int)           { w.status = s }
