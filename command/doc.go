@@ -44,7 +44,10 @@
 //	pad        = 16..64 random bytes (uniform length), in hex
 //
 // Header offsets: version 0, kind 1, suite 2, sender 3-34, recipient 35-66,
-// time 67-74, nonce 75-90, ciphertext length 91-94. A reply is encrypted in
+// time 67-74, nonce 75-90, ciphertext length 91-94. Bodies are read
+// strictly, so that every JSON parser reads one alike: a single object,
+// member names matched exactly and none twice, "cmd", "re" and "error"
+// strings, "ok" a boolean; unknown members are ignored. A reply is encrypted in
 // the suite of the command it answers, so an app that can only do CBC
 // (nem-sdk) can read it. The JavaScript program in examples/js-app builds
 // envelopes with nem-sdk (CBC) or symbol-sdk 3 (GCM) alone.

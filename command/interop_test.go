@@ -59,7 +59,7 @@ func (k jsKey) keys(t *testing.T) (*nem.PrivateKey, nem.PublicKey) {
 	return priv, pub
 }
 
-func loadJSVectors(t *testing.T) *jsVectors {
+func loadJSVectors(t testing.TB) *jsVectors {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "js-envelopes.json"))
 	if err != nil {

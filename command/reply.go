@@ -75,25 +75,13 @@ func OpenReply(app *nem.PrivateKey, device nem.PublicKey, sent, reply []byte, no
 	if err != nil {
 		return nil, refuse(ErrDecrypt, "suite 0x%02x", r.suite)
 	}
-	var b struct {
-		Re     *string         `json:"re"`
-		OK     *bool           `json:"ok"`
-		Result json.RawMessage `json:"result"`
-		Error  string          `json:"error"`
+	rb, err := parseReplyBody(body)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, refuse(ErrMalformed, "reply body is not a JSON object")
-	}
-	if b.Re == nil || b.OK == nil {
-		return nil, refuse(ErrMalformed, "reply body lacks re or ok")
-	}
-	re, err := hex.DecodeString(*b.Re)
+	re, err := hex.DecodeString(rb.Re)
 	if err != nil || !bytes.Equal(re, s.nonce[:]) {
 		return nil, refuse(ErrWrongCommand, "re does not name the sent nonce")
 	}
-	out := &Reply{OK: *b.OK, Error: b.Error, Time: t}
-	if len(b.Result) > 0 && string(b.Result) != "null" {
-		out.Result = b.Result
-	}
-	return out, nil
+	return &Reply{OK: rb.OK, Result: rb.Result, Error: rb.Error, Time: t}, nil
 }

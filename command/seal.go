@@ -243,22 +243,3 @@ func (p *Proposal) Cosign(signer *nem.PrivateKey) error {
 	p.Envelope = out
 	return nil
 }
-
-// parseCommandBody decodes a command body.
-func parseCommandBody(body []byte) (Command, error) {
-	var b struct {
-		Cmd  *string         `json:"cmd"`
-		Args json.RawMessage `json:"args"`
-	}
-	if err := json.Unmarshal(body, &b); err != nil {
-		return Command{}, refuse(ErrMalformed, "body is not a JSON object")
-	}
-	if b.Cmd == nil || *b.Cmd == "" {
-		return Command{}, refuse(ErrMalformed, "body has no command name")
-	}
-	cmd := Command{Name: *b.Cmd}
-	if len(b.Args) > 0 && string(b.Args) != "null" {
-		cmd.Args = b.Args
-	}
-	return cmd, nil
-}
