@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -181,20 +182,34 @@ func procRSS() (rss, hwm float64, ok bool) {
 
 // BenchmarkServeHTTP is the hub's own cost per command, without the
 // network: open, run on a simulated device, reply.
+// With log=json, the access log is written as JSON to memory.
 func BenchmarkServeHTTP(b *testing.B) {
-	r := newRig(b, &hub.Options{Logger: nil})
-	envs := make([][]byte, b.N)
-	for i := range envs {
-		envs[i] = r.seal(b, r.owner, "light", `{"on":true}`)
+	for _, logged := range []bool{false, true} {
+		b.Run(map[bool]string{false: "log=off", true: "log=json"}[logged], func(b *testing.B) {
+			var o hub.Options
+			if !logged {
+				o.Logger = slog.New(slog.DiscardHandler)
+			}
+			r := newRig(b, &o)
+			envs := make([][]byte, b.N)
+			for i := range envs {
+				envs[i] = r.seal(b, r.owner, "light", `{"on":true}`)
+			}
+			serveAll(b, r.handler, envs, http.StatusOK)
+		})
 	}
+}
+
+// serveAll serves each envelope with h, timed, expecting status want.
+func serveAll(b *testing.B, h http.Handler, envs [][]byte, want int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
 		req, _ := http.NewRequest(http.MethodPost, hub.CommandsPath, bytes.NewReader(envs[i]))
 		w := &discardWriter{h: http.Header{}}
-		r.handler.ServeHTTP(w, req)
-		if w.status != http.StatusOK {
-			b.Fatalf("status %d", w.status)
+		h.ServeHTTP(w, req)
+		if w.status != want {
+			b.Fatalf("status %d, want %d", w.status, want)
 		}
 	}
 }
@@ -215,15 +230,7 @@ func BenchmarkRefusal(b *testing.B) {
 				}
 				envs[i] = env
 			}
-			b.ResetTimer()
-			for i := range b.N {
-				req, _ := http.NewRequest(http.MethodPost, hub.CommandsPath, bytes.NewReader(envs[i]))
-				w := &discardWriter{h: http.Header{}}
-				r.handler.ServeHTTP(w, req)
-				if w.status != http.StatusUnauthorized {
-					b.Fatalf("status %d", w.status)
-				}
-			}
+			serveAll(b, r.handler, envs, http.StatusUnauthorized)
 		})
 	}
 }

@@ -380,15 +380,21 @@ func (h *hub) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return nil, &http.MaxBytesError{Limit: h.maxBody}
 	}
 	body := http.MaxBytesReader(w, r.Body, h.maxBody)
-	if r.ContentLength >= 0 {
+	if r.ContentLength >= 0 && r.ContentLength <= smallBody {
 		b := make([]byte, r.ContentLength)
 		if _, err := io.ReadFull(body, b); err != nil {
 			return nil, err
 		}
 		return b, nil
 	}
+	// Larger or of unknown length: memory grows as bytes arrive, not as
+	// the client announces them.
 	return io.ReadAll(body)
 }
+
+// smallBody is the largest announced body allocated at once; a command
+// envelope is a few hundred bytes.
+const smallBody = 4 << 10
 
 // acquire takes an in-flight slot, waiting at most h.wait.
 func (h *hub) acquire(ctx context.Context) bool {

@@ -30,7 +30,9 @@ type ServerOptions struct {
 	MaxHeaderBytes int
 	// MaxConns bounds the open connections; further clients wait in the
 	// kernel's accept queue. With the hub's MaxBody it bounds the memory
-	// that clients can make the server hold.
+	// that clients can make the server hold: about MaxConns × (MaxBody +
+	// 16 KiB), 20 MiB with the defaults, if every client sends a
+	// maximal body slowly.
 	MaxConns int
 	// Halter is halted by Shutdown and Close. nil means the handler given
 	// to NewServer, if it is a Halter (the handler from [New] is one when
@@ -48,7 +50,7 @@ var DefaultServerOptions = ServerOptions{
 	WriteTimeout:      DefaultHandleTimeout + 5*time.Second,
 	IdleTimeout:       60 * time.Second,
 	MaxHeaderBytes:    8 << 10,
-	MaxConns:          1024,
+	MaxConns:          256,
 }
 
 // Server is an HTTP server for a hub handler with timeouts set, a bound on
