@@ -43,7 +43,8 @@ type AuditResult struct {
 //   - its message is a plain apostille message equal to n.Message
 //     ([ErrMessageMismatch]);
 //   - its recipient is the network's sink for a public apostille, n's
-//     dedicated account for a private one ([ErrWrongRecipient]);
+//     dedicated account (DedicatedAddress, and the account of the key
+//     Dedicated) for a private one ([ErrWrongRecipient]);
 //   - n.Content has the digest of a public apostille ([ErrDigestMismatch]),
 //     or the private apostille's message is the transaction signer's
 //     signature of that digest ([ErrBadSignature]);
@@ -117,6 +118,9 @@ func auditTransaction(n *Notarization, h nis.Hash, ct *nis.ConfirmedTransaction)
 	if msg.Private {
 		if !n.DedicatedAddress.IsZero() && transfer.Recipient != n.DedicatedAddress {
 			return nil, fail(ErrWrongRecipient, "sent to %s, dedicated account is %s", transfer.Recipient, n.DedicatedAddress)
+		}
+		if n.Dedicated != nil && n.Dedicated.Address(network) != transfer.Recipient {
+			return nil, fail(ErrWrongRecipient, "sent to %s, the dedicated key's account is %s", transfer.Recipient, n.Dedicated.Address(network))
 		}
 		if sink, _ := Sink(network); transfer.Recipient == sink {
 			return nil, fail(ErrWrongRecipient, "private apostille sent to the public sink")

@@ -245,6 +245,8 @@ func TestAuditChecks(t *testing.T) {
 			mutate: func(n *Notarization) { n.Record.FromMultisig = other }, want: ErrRecord},
 		{name: "record claims an inner hash", file: "m.cfg", h: SHA256, private: true,
 			mutate: func(n *Notarization) { n.Record.TxMultisigHash = testHash }, want: ErrRecord},
+		{name: "key of another account", file: "o.cfg", h: SHA256, private: true,
+			mutate: func(n *Notarization) { n.Dedicated = stranger }, want: ErrWrongRecipient},
 		{name: "archive of another network", file: "n.cfg", h: SHA256, private: true,
 			mutate: func(n *Notarization) { n.Network = nem.Mainnet }, want: ErrWrongNetwork},
 	}

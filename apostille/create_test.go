@@ -164,6 +164,7 @@ func TestSinks(t *testing.T) {
 func TestNames(t *testing.T) {
 	m := loadManifest(t)
 	for _, f := range m.files() {
+		f.EntryName, f.CertificateName = lastElement(f.EntryName), lastElement(f.CertificateName) // re-zipped in a folder
 		if got := NotarizedName(f.OriginalName, f.TxHash, f.Date); got != f.EntryName {
 			t.Errorf("NotarizedName(%q) = %q, want %q", f.OriginalName, got, f.EntryName)
 		}

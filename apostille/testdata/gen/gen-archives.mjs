@@ -348,10 +348,45 @@ function rawZip(entries) {
 		emit('hostile-too-many-entries.zip', await zip.generateAsync({ type: 'nodebuffer' }), { expect: 'ErrTooManyEntries', note: '65 entries, default cap 64' });
 	}
 
+	{
+		// nem-sdk given an empty private key signs with the all-zero key, whose
+		// dedicated accounts anyone can derive: the record is consistent, but
+		// its key is public knowledge.
+		const zero = { label: 'zero', privateKey: '', kp: nem.crypto.keyPair.create(nem.utils.helpers.fixPrivateKey('')), network: 'testnet' };
+		zero.publicKey = zero.kp.publicKey.toString();
+		zero.address = nem.model.address.toAddress(zero.publicKey, NETWORK.testnet);
+		check(zero.publicKey === '462ee976890916e54fa825d26bdd0235f5eb5b6a143c199ab0ae5ee9328e08ce', `zero key is ${zero.publicKey}`);
+		const z = makeApostille({ owner: zero, name: 'zero.cfg', content: text('made without a key\n'), hashing: 'SHA256', isPrivate: true, tags: 'zero' });
+		emit('hostile-zero-owner.zip', await nanoWalletZip([z], [z.record]), { expect: 'ErrKeyMismatch', note: 'private apostille made by nem-sdk with an empty owner key (the all-zero key)' });
+	}
+
 	emit('hostile-dotdot.zip', rawZip([{ name: `../${base.entryName}`, data: Buffer.from(base.content) }]), { expect: 'ErrUnsafePath' });
 	emit('hostile-absolute.zip', rawZip([{ name: `/tmp/${base.entryName}`, data: Buffer.from(base.content) }]), { expect: 'ErrUnsafePath' });
 	emit('hostile-duplicate.zip', rawZip([{ name: base.entryName, data: Buffer.from(base.content) }, { name: base.entryName, data: Buffer.from('other') }]), { expect: 'ErrDuplicate' });
 	emit('hostile-bad-crc.zip', rawZip([{ name: base.entryName, data: Buffer.from(base.content), crc: 0x12345678 }]), { expect: 'ErrChecksum' });
+}
+
+// region re-zipped archive (made after the hostile ones so that their bytes
+// stay as they were)
+
+// A NanoWallet archive a user unpacked and zipped again on macOS: a top-level
+// folder with its directory entry, AppleDouble "._" files under __MACOSX/
+// (whose names also look notarized), and DEFLATE instead of STORE.
+{
+	const a = makeApostille({ owner: ownerT, name: 'rezipped unit.cfg', content: text('serial=11\nrezipped=yes\n'), hashing: 'SHA256', isPrivate: true, tags: 'rezipped' });
+	const folder = 'NEMsigned -- Do not Edit -- 2024-03-05';
+	const zip = new JSZip();
+	zip.file(`${folder}/`, null, { dir: true, date: DOS_DATE });
+	const opts = { date: DOS_DATE, compression: 'DEFLATE', createFolders: false };
+	zip.file(`${folder}/${a.entryName}`, a.content, opts);
+	zip.file(`${folder}/${a.certificateName}`, a.certificate, opts);
+	zip.file(`${folder}/Nty-file-${a.date}.nty`, JSON.stringify({ data: [a.record] }), opts);
+	zip.file('__MACOSX/', null, { dir: true, date: DOS_DATE });
+	zip.file(`__MACOSX/${folder}/`, null, { dir: true, date: DOS_DATE, createFolders: false });
+	zip.file(`__MACOSX/${folder}/._${a.entryName}`, Buffer.from('0005160700020000', 'hex'), opts);
+	zip.file(`__MACOSX/${folder}/._Nty-file-${a.date}.nty`, Buffer.from('0005160700020000', 'hex'), opts);
+	const expect = { ...a.expect, entryName: `${folder}/${a.entryName}`, certificateName: `${folder}/${a.certificateName}` };
+	emit('rezipped-macos.zip', await zip.generateAsync({ type: 'nodebuffer' }), { expect: 'ok', strangers: 0, files: [expect] });
 }
 
 if (failures.length) {
