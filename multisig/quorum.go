@@ -34,6 +34,10 @@ type round[T any] struct {
 	what    string
 	ask     func(ctx context.Context, node string) vote[T]
 	heights bool // whether answers carry chain heights to compare
+	// waitAll decides only once every node asked has answered, or when
+	// silent nodes stall the search: for a median of all the answers
+	// rather than of the fastest.
+	waitAll bool
 
 	// agree, when set, replaces the rule "identical keys" for deciding: it
 	// returns the agreed value and the number of answers behind it.
@@ -82,9 +86,11 @@ func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 		case v := <-results:
 			inflight--
 			votes = append(votes, v)
-			if out, ok := r.decide(votes); ok {
-				out.asked = len(votes) + inflight
-				return out, nil
+			if !r.waitAll || inflight == 0 {
+				if out, ok := r.decide(votes); ok {
+					out.asked = len(votes) + inflight
+					return out, nil
+				}
 			}
 			// Widen while the answers still expected could not decide even
 			// if they all agreed with the leading answer: failures, lies and
@@ -93,6 +99,12 @@ func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 			}
 			stall.Reset(r.stall)
 		case <-stall.C:
+			if r.waitAll {
+				if out, ok := r.decide(votes); ok {
+					out.asked = len(votes) + inflight
+					return out, nil
+				}
+			}
 			launch() // a hung node must not hold the answer up
 			stall.Reset(r.stall)
 		case <-ctx.Done():

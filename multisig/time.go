@@ -18,6 +18,8 @@ import (
 // Quorum such answers, outnumbering the rest: fewer answers, or answers
 // spread wider than the bound, give an error wrapping [ErrNoQuorum] (with
 // the search widened to further nodes first, as for [Resolver.Owners]).
+// Unlike Owners, it waits for every sampled node (a silent one for at most
+// StallAfter), so that the median is over all of their answers.
 // network selects the default node list when Nodes is nil.
 //
 // Use [Resolver.Clock] to keep the result as a running clock.
@@ -50,7 +52,7 @@ func (r *Resolver) timeOffset(ctx context.Context, network nem.Network) (time.Du
 	rd := &round[time.Duration]{
 		nodes: nodes, sample: sample, quorum: quorum,
 		stall: orDefault(r.StallAfter, 1500*time.Millisecond),
-		rand:  r.Rand, what: "network time",
+		rand:  r.Rand, what: "network time", waitAll: true,
 		ask: func(ctx context.Context, node string) vote[time.Duration] {
 			v := vote[time.Duration]{node: node}
 			start := time.Now()
