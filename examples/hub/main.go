@@ -1,0 +1,148 @@
+// Command hub runs a device: it serves the hub's HTTP API (POST
+// /v1/commands, GET /v1/device, GET /healthz) on loopback by default,
+// obeys the owners of its NEM account, and drives a light and a fan.
+//
+// Usage:
+//
+//	go run ./examples/hub -key FILE          # file holding the device private key (hex)
+//	                      -network testnet   # mainnet | testnet | mijin
+//	                      -listen 127.0.0.1:8080
+//	                      -nodes URL,URL,…   # NIS nodes for the owner quorum (default: embedded list)
+//	                      -owners HEX,HEX,…  # fixed owner public keys instead of the quorum (tests, labs)
+//	                      -pins light=GPIO17,fan=GPIO18   # logical name = periph pin name
+//	                      -sim               # simulated pins (gpiotest) instead of hardware
+//
+// The key file is what examples/keygen -out or examples/apostille -out
+// write; without -key the environment variable NEMIOT_DEVICE_KEY holds the
+// key. The key is never printed or logged.
+//
+// Owners: by default the hub obeys the cosignatories of its account
+// (converted to multisig on chain), as a quorum of randomly chosen nodes
+// from -nodes (or the embedded list of -network; mijin has none) agrees
+// (multisig.OwnerCache: refreshed in the background, re-asked when an
+// unknown key knocks). -owners replaces that with fixed keys.
+//
+// Commands: "light" {"on": bool}, "fan" {"speed": 0..3} (PWM; full on where
+// the pin has no PWM) and "status", whose result shows both pins. -pins
+// names the periph pins (gpioreg.ByName after host.Init, e.g. GPIO17, or a
+// header alias such as P1_11). -sim uses periph's gpiotest pins, so
+// everything works without hardware; the replies show the pin states.
+//
+// SIGINT or SIGTERM stops the hub gracefully: it stops accepting, waits for
+// the commands in progress, and halts the device (every output off).
+// Access logs (log/slog, to stderr) show senders' public keys, commands and
+// refusal reasons, never keys or command arguments.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+	"periph.io/x/host/v3"
+
+	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/examples/internal/keyfile"
+	"github.com/nemiot/nemiot/examples/internal/serve"
+	"github.com/nemiot/nemiot/hub"
+	"github.com/nemiot/nemiot/nem"
+)
+
+// KeyEnv holds the device key when -key is not given.
+const KeyEnv = "NEMIOT_DEVICE_KEY"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stderr, nil))
+}
+
+// run is the program; it returns the exit status. ready, if set, is called
+// with the listening address and the device once the hub serves.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr, *device.Device)) int {
+	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keyPath := fs.String("key", "", "`FILE` holding the device private key (hex); else $"+KeyEnv)
+	network := fs.String("network", "testnet", "NEM network: mainnet, testnet or mijin")
+	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve the hub on")
+	nodes := fs.String("nodes", "", "NIS nodes for the owner quorum, `URL,URL,…` (default: the embedded list of the network)")
+	owners := fs.String("owners", "", "fixed owner public keys `HEX,HEX,…` instead of the quorum")
+	pins := fs.String("pins", device.DefaultPinMap, "logical name = periph pin name, `light=PIN,fan=PIN`")
+	sim := fs.Bool("sim", false, "simulated pins (gpiotest) instead of hardware")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "hub: "+format+"\n", a...)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected argument %q", fs.Arg(0))
+	}
+	key, err := keyfile.Load(*keyPath, KeyEnv)
+	if err != nil {
+		return usage("%v", err)
+	}
+	n, err := nem.ParseNetwork(*network)
+	if err != nil {
+		return usage("-network: %v", err)
+	}
+	ownerKeys, err := serve.ParseKeys(*owners)
+	if err != nil {
+		return usage("-owners: %v", err)
+	}
+	if len(ownerKeys) > 0 && *nodes != "" {
+		return usage("-owners and -nodes exclude each other")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	var dev *device.Device
+	if *sim {
+		// Simulated pins named as -pins says.
+		byName := func(name string) gpio.PinIO { return &gpiotest.Pin{N: name} }
+		dev, err = device.OpenLightFan(*pins, byName, &device.Opts{Name: "sim"})
+	} else {
+		state, ierr := host.Init()
+		if ierr != nil {
+			fmt.Fprintf(stderr, "hub: periph host.Init: %v\n", ierr)
+			return 1
+		}
+		for _, f := range state.Failed {
+			log.Warn("periph driver failed", "driver", f.D.String(), "err", f.Err)
+		}
+		dev, err = device.OpenLightFan(*pins, nil, &device.Opts{Name: "hub"})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hub: -pins: %v\n", err)
+		if !*sim {
+			fmt.Fprintln(stderr, "hub: no such pins here? run with -sim to try without hardware")
+		}
+		return 1
+	}
+
+	cfg := &serve.Config{
+		Key:     key,
+		Network: n,
+		Listen:  *listen,
+		Nodes:   serve.ParseList(*nodes),
+		Owners:  ownerKeys,
+		Logger:  log,
+	}
+	if ready != nil {
+		cfg.Ready = func(a net.Addr) { ready(a, dev) }
+	}
+	if err := serve.Run(ctx, cfg, hub.DeviceHandler(dev)); err != nil {
+		fmt.Fprintf(stderr, "hub: %v\n", err)
+		dev.Halt()
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,188 @@
+// Package serve runs a device's hub the way examples/hub and
+// examples/raspberrypi do: it chooses who the device obeys (fixed owner
+// keys, or the cosignatories a quorum of NIS nodes reports for the device
+// account), serves the hub's wire API on an address, and on shutdown
+// waits for the commands in progress and halts the device.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/hub"
+	"github.com/nemiot/nemiot/multisig"
+	"github.com/nemiot/nemiot/nem"
+)
+
+// ShutdownTimeout bounds how long a shutdown waits for commands in
+// progress before it closes their connections (and halts the device).
+const ShutdownTimeout = 10 * time.Second
+
+// Config is what a hub program is configured with.
+type Config struct {
+	Key     *nem.PrivateKey
+	Network nem.Network
+	Listen  string          // host:port
+	Nodes   []string        // NIS nodes of the owner quorum; nil: the embedded list of Network
+	Owners  []nem.PublicKey // fixed owners instead of the quorum, when not empty
+	Logger  *slog.Logger    // nil discards
+	// Ready, if set, is called with the listening address once the hub
+	// accepts connections.
+	Ready func(addr net.Addr)
+	// HTTP is the client of the NIS nodes; nil is the resolver's default.
+	HTTP *http.Client
+}
+
+// ParseKeys reads a comma-separated list of public keys (hex).
+func ParseKeys(s string) ([]nem.PublicKey, error) {
+	var keys []nem.PublicKey
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		k, err := nem.ParsePublicKey(item)
+		if err != nil {
+			return nil, fmt.Errorf("public key %q: %w", item, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// ParseList reads a comma-separated list, dropping empty items.
+func ParseList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// DefaultNodes returns the embedded node list of n, or nil for a network
+// without one (mijin).
+func DefaultNodes(n nem.Network) []string {
+	switch n {
+	case nem.Mainnet:
+		return multisig.MainnetNodes
+	case nem.Testnet:
+		return multisig.TestnetNodes
+	}
+	return nil
+}
+
+// ErrConfig reports a configuration that cannot work.
+var ErrConfig = errors.New("invalid configuration")
+
+// OwnerSource returns whom the device obeys. With cfg.Owners, exactly
+// those keys. Otherwise an owner cache over a quorum of cfg.Nodes, asked
+// once now so the log shows the owners (a failure is logged, not fatal:
+// the cache retries, and the device refuses every command until it knows
+// its owners); run refreshes the cache until its context ends.
+func OwnerSource(ctx context.Context, cfg *Config) (src command.OwnerSource, run func(context.Context), err error) {
+	log := logger(cfg)
+	if len(cfg.Owners) > 0 {
+		for _, k := range cfg.Owners {
+			log.Info("owner (fixed)", "publicKey", k.String(), "address", k.Address(cfg.Network).String())
+		}
+		return command.StaticOwners(cfg.Owners...), func(context.Context) {}, nil
+	}
+	nodes := cfg.Nodes
+	if len(nodes) == 0 {
+		nodes = DefaultNodes(cfg.Network)
+	}
+	if len(nodes) == 0 {
+		return nil, nil, fmt.Errorf("%w: %s has no embedded node list; give the nodes or fixed owners", ErrConfig, cfg.Network)
+	}
+	account := cfg.Key.Address(cfg.Network)
+	cache := &multisig.OwnerCache{
+		Resolver: &multisig.Resolver{Nodes: nodes, HTTP: cfg.HTTP},
+		Account:  account,
+	}
+	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	owners, err := cache.Owners(actx)
+	switch {
+	case errors.Is(err, multisig.ErrConfig):
+		return nil, nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	case errors.Is(err, multisig.ErrNotMultisig):
+		log.Warn("the device account is not multisig: no one owns it yet, every command is refused; convert it to multisig with the owner as cosignatory (see examples/keygen)", "account", account.String())
+	case err != nil:
+		log.Warn("owners not known yet; retrying in the background, commands are refused meanwhile", "account", account.String(), "err", err)
+	default:
+		log.Info("owners (quorum)", "owners", owners.String())
+	}
+	return cache, cache.Run, nil
+}
+
+// Run serves the hub of handler d with the device key and owners of cfg
+// until ctx ends, then shuts down: it waits up to ShutdownTimeout for the
+// commands in progress and halts the device (if d is a hub.Halter).
+func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
+	log := logger(cfg)
+	owners, refresh, err := OwnerSource(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	rctx, stopRefresh := context.WithCancel(ctx)
+	defer stopRefresh()
+	go refresh(rctx)
+
+	opener := &command.Opener{Device: cfg.Key, Owners: owners}
+	h := hub.New(opener, d, &hub.Options{Logger: log, Network: cfg.Network})
+	srv := hub.NewServer(h, cfg.Listen, &hub.ServerOptions{Logger: log})
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	if ip, ok := l.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
+		log.Warn("listening beyond this machine; envelopes are signed and encrypted, but consider TLS in front to hide who talks to the device", "addr", l.Addr().String())
+	}
+	pub := cfg.Key.PublicKey()
+	log.Info("hub listening", "addr", l.Addr().String(), "device", pub.String(), "address", pub.Address(cfg.Network).String(), "network", cfg.Network.String())
+	if cfg.Ready != nil {
+		cfg.Ready(l.Addr())
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+
+	select {
+	case err := <-served: // the listener failed
+		return errors.Join(err, halt(d))
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: waiting for commands in progress, then halting the device")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	if err == nil {
+		log.Info("device halted")
+	}
+	return err
+}
+
+func halt(d hub.Handler) error {
+	if h, ok := d.(hub.Halter); ok {
+		return h.Halt()
+	}
+	return nil
+}
+
+func logger(cfg *Config) *slog.Logger {
+	if cfg.Logger != nil {
+		return cfg.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
