@@ -145,8 +145,10 @@ func (p *Parser) Open(path string) (*Archive, error) {
 // adding up to more than MaxTotalSize, entries that inflate past their
 // declared size, names that are absolute or climb out with "..", duplicate
 // names, encryption and compression methods other than STORE and DEFLATE. No
-// buffer is sized from a declared size. Every error wraps one of the
-// package's sentinel errors ([ErrFormat], [ErrTruncated], [ErrZipBomb], …).
+// buffer is sized from a declared size. Every error about the archive wraps
+// exactly one of the package's sentinel errors ([ErrFormat], [ErrTruncated],
+// [ErrZipBomb], …); only a failure of r itself (other than io.EOF) is
+// returned wrapped as it is.
 //
 // Entries named like a notarized file ("<base> -- Apostille TX <hash> --
 // Date <YYYY-MM-DD>.<ext>", in any folder) become [Notarization]s, matched to
