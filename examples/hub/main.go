@@ -47,17 +47,11 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
-	"periph.io/x/host/v3"
 
 	"github.com/nemiot/nemiot/device"
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/examples/internal/serve"
 	"github.com/nemiot/nemiot/hub"
-	"github.com/nemiot/nemiot/nem"
 )
-
-// KeyEnv holds the device key when -key is not given.
-const KeyEnv = "NEMIOT_DEVICE_KEY"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,11 +64,7 @@ func main() {
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr, *device.Device)) int {
 	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	keyPath := fs.String("key", "", "`FILE` holding the device private key (hex); else $"+KeyEnv)
-	network := fs.String("network", "testnet", "NEM network: mainnet, testnet or mijin")
-	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve the hub on")
-	nodes := fs.String("nodes", "", "NIS nodes for the owner quorum, `URL,URL,…` (default: the embedded list of the network)")
-	owners := fs.String("owners", "", "fixed owner public keys `HEX,HEX,…` instead of the quorum")
+	common := serve.AddFlags(fs)
 	pins := fs.String("pins", device.DefaultPinMap, "logical name = periph pin name, `light=PIN,fan=PIN`")
 	sim := fs.Bool("sim", false, "simulated pins (gpiotest) instead of hardware")
 	if err := fs.Parse(args); err != nil {
@@ -87,22 +77,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if fs.NArg() > 0 {
 		return usage("unexpected argument %q", fs.Arg(0))
 	}
-	key, err := keyfile.Load(*keyPath, KeyEnv)
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := common.Config(log)
 	if err != nil {
 		return usage("%v", err)
 	}
-	n, err := nem.ParseNetwork(*network)
-	if err != nil {
-		return usage("-network: %v", err)
-	}
-	ownerKeys, err := serve.ParseKeys(*owners)
-	if err != nil {
-		return usage("-owners: %v", err)
-	}
-	if len(ownerKeys) > 0 && *nodes != "" {
-		return usage("-owners and -nodes exclude each other")
-	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
 
 	var dev *device.Device
 	if *sim {
@@ -110,13 +89,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		byName := func(name string) gpio.PinIO { return &gpiotest.Pin{N: name} }
 		dev, err = device.OpenLightFan(*pins, byName, &device.Opts{Name: "sim"})
 	} else {
-		state, ierr := host.Init()
-		if ierr != nil {
-			fmt.Fprintf(stderr, "hub: periph host.Init: %v\n", ierr)
+		if err := serve.InitHost(log); err != nil {
+			fmt.Fprintf(stderr, "hub: %v\n", err)
 			return 1
-		}
-		for _, f := range state.Failed {
-			log.Warn("periph driver failed", "driver", f.D.String(), "err", f.Err)
 		}
 		dev, err = device.OpenLightFan(*pins, nil, &device.Opts{Name: "hub"})
 	}
@@ -128,14 +103,6 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return 1
 	}
 
-	cfg := &serve.Config{
-		Key:     key,
-		Network: n,
-		Listen:  *listen,
-		Nodes:   serve.ParseList(*nodes),
-		Owners:  ownerKeys,
-		Logger:  log,
-	}
 	if ready != nil {
 		cfg.Ready = func(a net.Addr) { ready(a, dev) }
 	}

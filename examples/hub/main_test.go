@@ -16,6 +16,7 @@ import (
 	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/examples/internal/hubclient"
 	"github.com/nemiot/nemiot/examples/internal/keyfile"
+	"github.com/nemiot/nemiot/examples/internal/serve"
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
 )
@@ -208,13 +209,13 @@ func TestUsage(t *testing.T) {
 	if err := keyfile.Write(path, newKey(t), ""); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(KeyEnv, "")
+	t.Setenv(serve.KeyEnv, "")
 	for _, tc := range []struct {
 		args []string
 		code int
 		msg  string
 	}{
-		{[]string{"-sim"}, 2, KeyEnv},
+		{[]string{"-sim"}, 2, serve.KeyEnv},
 		{[]string{"-key", path, "-network", "moon", "-sim"}, 2, "-network"},
 		{[]string{"-key", path, "-owners", "abc", "-sim"}, 2, "-owners"},
 		{[]string{"-key", path, "-owners", newKey(t).PublicKey().String(), "-nodes", "http://127.0.0.1:1", "-sim"}, 2, "exclude"},

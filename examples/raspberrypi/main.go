@@ -50,18 +50,12 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/physic"
-	"periph.io/x/host/v3"
 	"periph.io/x/host/v3/rpi"
 
 	"github.com/nemiot/nemiot/device"
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/examples/internal/serve"
 	"github.com/nemiot/nemiot/hub"
-	"github.com/nemiot/nemiot/nem"
 )
-
-// KeyEnv holds the device key when -key is not given.
-const KeyEnv = "NEMIOT_DEVICE_KEY"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -118,11 +112,7 @@ func newDevice(p pins, byName func(string) gpio.PinIO) (*device.Device, error) {
 func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("raspberrypi", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	keyPath := fs.String("key", "", "`FILE` holding the device private key; else $"+KeyEnv)
-	network := fs.String("network", "testnet", "NEM network: mainnet, testnet or mijin")
-	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve the hub on")
-	nodes := fs.String("nodes", "", "NIS nodes for the owner quorum, `URL,URL,…`")
-	owners := fs.String("owners", "", "fixed owner public keys `HEX,HEX,…` instead of the quorum")
+	common := serve.AddFlags(fs)
 	p := pins{FanFreq: physic.KiloHertz}
 	fs.StringVar(&p.LED, "led", "GPIO17", "LED `pin`")
 	fs.StringVar(&p.Fan, "fan", "GPIO18", "fan `pin` (PWM)")
@@ -135,33 +125,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "raspberrypi: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	key, err := keyfile.Load(*keyPath, KeyEnv)
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := common.Config(log)
 	if err != nil {
 		fmt.Fprintf(stderr, "raspberrypi: %v\n", err)
 		return 2
 	}
-	n, err := nem.ParseNetwork(*network)
-	if err != nil {
-		fmt.Fprintf(stderr, "raspberrypi: -network: %v\n", err)
-		return 2
-	}
-	ownerKeys, err := serve.ParseKeys(*owners)
-	if err != nil {
-		fmt.Fprintf(stderr, "raspberrypi: -owners: %v\n", err)
-		return 2
-	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-
-	state, err := host.Init()
-	if err != nil {
-		fmt.Fprintf(stderr, "raspberrypi: periph host.Init: %v\n", err)
+	if err := serve.InitHost(log); err != nil {
+		fmt.Fprintf(stderr, "raspberrypi: %v\n", err)
 		return 1
-	}
-	for _, d := range state.Loaded {
-		log.Info("periph driver loaded", "driver", d.String())
-	}
-	for _, f := range state.Failed {
-		log.Warn("periph driver failed", "driver", f.D.String(), "err", f.Err)
 	}
 	if !rpi.Present() {
 		log.Warn("this does not look like a Raspberry Pi; pin names may not exist")
@@ -170,14 +142,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "raspberrypi: %v\n", err)
 		return 1
-	}
-	cfg := &serve.Config{
-		Key:     key,
-		Network: n,
-		Listen:  *listen,
-		Nodes:   serve.ParseList(*nodes),
-		Owners:  ownerKeys,
-		Logger:  log,
 	}
 	if err := serve.Run(ctx, cfg, hub.DeviceHandler(dev)); err != nil {
 		fmt.Fprintf(stderr, "raspberrypi: %v\n", err)

@@ -12,6 +12,7 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/examples/internal/serve"
 )
 
 // noPWM is a pin whose driver lacks PWM, like gpioioctl's.
@@ -101,7 +102,7 @@ func TestUnknownPins(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	t.Setenv(KeyEnv, "")
+	t.Setenv(serve.KeyEnv, "")
 	for _, args := range [][]string{{}, {"-fan-freq", "fast"}, {"extra"}} {
 		var stderr bytes.Buffer
 		if code := run(context.Background(), args, &stderr); code != 2 {

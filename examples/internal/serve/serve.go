@@ -8,6 +8,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,11 +16,72 @@ import (
 	"strings"
 	"time"
 
+	"periph.io/x/host/v3"
+
 	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/multisig"
 	"github.com/nemiot/nemiot/nem"
 )
+
+// KeyEnv holds the device key when -key is not given.
+const KeyEnv = "NEMIOT_DEVICE_KEY"
+
+// Flags are the command-line flags every hub program shares: -key,
+// -network, -listen, -nodes and -owners (DESIGN §8).
+type Flags struct {
+	key, network, listen, nodes, owners *string
+}
+
+// AddFlags defines the shared flags on fs.
+func AddFlags(fs *flag.FlagSet) *Flags {
+	return &Flags{
+		key:     fs.String("key", "", "`FILE` holding the device private key (hex); else $"+KeyEnv),
+		network: fs.String("network", "testnet", "NEM network: mainnet, testnet or mijin"),
+		listen:  fs.String("listen", "127.0.0.1:8080", "`address` to serve the hub on"),
+		nodes:   fs.String("nodes", "", "NIS nodes for the owner quorum, `URL,URL,…` (default: the embedded list of the network)"),
+		owners:  fs.String("owners", "", "fixed owner public keys `HEX,HEX,…` instead of the quorum"),
+	}
+}
+
+// Config checks the parsed flags and loads the key. Its errors are usage
+// errors; they never contain key material.
+func (f *Flags) Config(log *slog.Logger) (*Config, error) {
+	key, err := keyfile.Load(*f.key, KeyEnv)
+	if err != nil {
+		return nil, err
+	}
+	n, err := nem.ParseNetwork(*f.network)
+	if err != nil {
+		return nil, fmt.Errorf("-network: %w", err)
+	}
+	owners, err := ParseKeys(*f.owners)
+	if err != nil {
+		return nil, fmt.Errorf("-owners: %w", err)
+	}
+	if len(owners) > 0 && *f.nodes != "" {
+		return nil, errors.New("-owners and -nodes exclude each other")
+	}
+	return &Config{Key: key, Network: n, Listen: *f.listen, Nodes: ParseList(*f.nodes), Owners: owners, Logger: log}, nil
+}
+
+// InitHost initializes periph's host drivers (host.Init) and logs what
+// loaded and what failed; a failed driver that the device does not use is
+// not an error.
+func InitHost(log *slog.Logger) error {
+	state, err := host.Init()
+	if err != nil {
+		return fmt.Errorf("periph host.Init: %w", err)
+	}
+	for _, d := range state.Loaded {
+		log.Debug("periph driver loaded", "driver", d.String())
+	}
+	for _, f := range state.Failed {
+		log.Warn("periph driver failed", "driver", f.D.String(), "err", f.Err)
+	}
+	return nil
+}
 
 // ShutdownTimeout bounds how long a shutdown waits for commands in
 // progress before it closes their connections (and halts the device).
