@@ -41,7 +41,7 @@ func BenchmarkLoad(b *testing.B) {
 		apps   int
 		verify int // check every verify-th reply
 	}{
-		{64, 64}, {256, 64}, {64, 1},
+		{16, 64}, {64, 64}, {256, 64}, {64, 1},
 	} {
 		name := fmt.Sprintf("apps=%d/verify=%s", c.apps, map[bool]string{true: "all", false: "sample"}[c.verify == 1])
 		b.Run(name, func(b *testing.B) { benchLoad(b, c.apps, c.verify) })
@@ -103,6 +103,7 @@ func benchLoad(b *testing.B, apps, verify int) {
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0, cpuOK := cpuTime()
 	start := time.Now()
 	for a := range apps {
 		wg.Go(func() {
@@ -134,6 +135,7 @@ func benchLoad(b *testing.B, apps, verify int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, _ := cpuTime()
 	b.StopTimer()
 
 	if n := failed.Load(); n > 0 {
@@ -144,6 +146,11 @@ func benchLoad(b *testing.B, apps, verify int) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(busy.Load())/float64(b.N), "503/op")
+	if cpuOK {
+		// CPU time of hub and load client together, per command: on
+		// an otherwise idle machine, cores / this bounds commands/s.
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heapinuse-MB")

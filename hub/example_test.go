@@ -2,12 +2,18 @@ package hub_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/nemiot/nemiot/command"
@@ -62,4 +68,41 @@ func ExampleNew() {
 	// Output:
 	// ok: {"level":"High","on":true,"pin":"GPIO17"}
 	// not ok: device: "fan": bad args: field "speed" must be an integer from 0 to 3
+}
+
+// A hub as a long-running service: access logs on stderr, and on SIGINT or
+// SIGTERM a graceful shutdown that lets commands in progress finish and
+// then halts the device (all outputs to their safe level).
+func ExampleNewServer() {
+	key, err := nem.ParsePrivateKey(os.Getenv("DEVICE_KEY")) // never hard-code a key
+	if err != nil {
+		log.Fatal("DEVICE_KEY: ", err) // the error does not quote the key
+	}
+	owner, err := nem.ParsePublicKey(os.Getenv("OWNER_PUBLIC_KEY"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	opener := &command.Opener{Device: key, Owners: command.StaticOwners(owner)}
+	dev := device.NewSim()
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	h := hub.New(opener, hub.DeviceHandler(dev), &hub.Options{Logger: logger, Network: nem.Testnet})
+	srv := hub.NewServer(h, "127.0.0.1:8080", &hub.ServerOptions{Logger: logger})
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.ListenAndServe() }()
+	select {
+	case err := <-served: // could not listen
+		log.Fatal(err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil { // returns after dev.Halt()
+		logger.Error("shutdown", "err", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("serve", "err", err)
+	}
 }
