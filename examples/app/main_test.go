@@ -132,7 +132,7 @@ func TestTamperedReply(t *testing.T) {
 	mitm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, err := http.Post(f.hub.URL+r.URL.Path, "application/octet-stream", r.Body)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()

@@ -1,0 +1,90 @@
+package hubclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/nem"
+)
+
+func key(t *testing.T) *nem.PrivateKey {
+	t.Helper()
+	k, err := nem.GeneratePrivateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// A hub that answers every request with status and body.
+func fake(t *testing.T, status int, body string) *Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return &Client{Hub: srv.URL + "/", Key: key(t)}
+}
+
+func TestPostStatuses(t *testing.T) {
+	ctx := context.Background()
+	dev := key(t).PublicKey()
+	for _, tc := range []struct {
+		status int
+		body   string
+		check  func(error) bool
+	}{
+		{401, `{"error":"refused"}`, func(err error) bool { return errors.Is(err, ErrRefused) }},
+		{413, "too large", func(err error) bool {
+			var se *StatusError
+			return errors.As(err, &se) && se.Code == 413 && se.Body == "too large"
+		}},
+		{503, strings.Repeat("x", 1000), func(err error) bool {
+			var se *StatusError
+			return errors.As(err, &se) && se.Code == 503 && len(se.Body) == 200
+		}},
+		// 200 with garbage: the reply does not verify.
+		{200, "not an envelope", func(err error) bool { return errors.Is(err, command.ErrRefused) }},
+		// An endless answer is cut off.
+		{200, strings.Repeat("y", MaxReply+1), func(err error) bool { return err != nil && strings.Contains(err.Error(), "larger than") }},
+	} {
+		c := fake(t, tc.status, tc.body)
+		_, sent, err := c.Send(ctx, dev, command.Command{Name: "status"})
+		if !tc.check(err) {
+			t.Errorf("%d: %v", tc.status, err)
+		}
+		if len(sent) == 0 {
+			t.Errorf("%d: no envelope returned", tc.status)
+		}
+	}
+}
+
+func TestDevice(t *testing.T) {
+	dev, other := key(t), key(t)
+	ok := fmt.Sprintf(`{"publicKey":%q,"address":%q,"network":"mainnet"}`, dev.PublicKey(), dev.Address(nem.Mainnet))
+	info, err := fake(t, 200, ok).Device(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.PublicKey != dev.PublicKey() || info.Network != nem.Mainnet || info.Address != dev.Address(nem.Mainnet) {
+		t.Errorf("info %+v", info)
+	}
+	for _, body := range []string{
+		`{`,
+		fmt.Sprintf(`{"publicKey":%q,"address":%q,"network":"mainnet"}`, dev.PublicKey(), other.Address(nem.Mainnet)),
+		fmt.Sprintf(`{"publicKey":%q,"address":%q,"network":"testnet"}`, dev.PublicKey(), dev.Address(nem.Mainnet)),
+		fmt.Sprintf(`{"publicKey":"00","address":%q,"network":"mainnet"}`, dev.Address(nem.Mainnet)),
+		fmt.Sprintf(`{"publicKey":%q,"address":%q,"network":"moon"}`, dev.PublicKey(), dev.Address(nem.Mainnet)),
+	} {
+		if _, err := fake(t, 200, body).Device(context.Background()); err == nil {
+			t.Errorf("accepted %s", body)
+		}
+	}
+}
