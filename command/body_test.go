@@ -29,6 +29,13 @@ func TestBodyStrict(t *testing.T) {
 		{`"cmd"`, "", ""},
 		{``, "", ""},
 		{`{"cmd":"x",}`, "", ""},
+		{`{"\u0063md":"x"}`, "x", ""}, // the name is what the escapes say
+		{`{"cmd":"a","\u0063md":"b"}`, "", ""},
+		{`{"cmd":"a\"}\\","args":{"s":"}]\"{["},"z":[1,[2,{}]]}`, `a"}\`, `{"s":"}]\"{["}`},
+		{"{\"cmd\":\"\xff\"}", "\ufffd", ""},
+		{`{"cmd":"x","args":-1.5e3}`, "x", `-1.5e3`},
+		{` {"cmd":"x","args":true} ` + "\n", "x", `true`},
+		{`{}`, "", ""},
 	} {
 		cmd, err := parseCommandBody([]byte(tc.body))
 		if tc.name == "" {

@@ -167,6 +167,7 @@ func FuzzOpen(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, kind, suite byte, dt int64, body []byte) {
+		checkMembers(t, body)
 		if suite != SuiteCBC {
 			suite = SuiteGCM
 		}
@@ -212,6 +213,30 @@ func FuzzOpen(f *testing.F) {
 	})
 }
 
+// checkMembers compares the strict body reader with encoding/json: what it
+// accepts, encoding/json decodes to the same members; what encoding/json
+// rejects (or reads as no object), it rejects too.
+func checkMembers(t *testing.T, body []byte) {
+	t.Helper()
+	ms, err := bodyMembers(body)
+	var m map[string]json.RawMessage
+	jerr := json.Unmarshal(body, &m)
+	if err != nil {
+		if jerr == nil && m != nil && err != errRepeated {
+			t.Fatalf("%q: strict reader: %v; encoding/json reads %d members", body, err, len(m))
+		}
+		return
+	}
+	if jerr != nil || m == nil || len(m) != len(ms) {
+		t.Fatalf("%q: strict reader found %d members, encoding/json %d (%v)", body, len(ms), len(m), jerr)
+	}
+	for _, x := range ms {
+		if v, ok := m[string(x.name)]; !ok || !bytes.Equal(v, x.value) {
+			t.Fatalf("%q: member %q is %s, encoding/json says %s", body, x.name, x.value, v)
+		}
+	}
+}
+
 // FuzzOpenReply feeds OpenReply raw reply bytes, and arbitrary plaintext
 // bodies sealed into replies the device really signed, checked against a
 // command the app sent. Invariants: no panic; typed refusals only; what
@@ -247,6 +272,7 @@ func FuzzOpenReply(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, reply, body []byte) {
+		checkMembers(t, body)
 		if e, err := parseEnvelope(reply); err == nil {
 			if re := encodeEnvelope(e); !bytes.Equal(re, reply) {
 				t.Fatalf("parsed reply re-encodes differently")
