@@ -121,7 +121,9 @@ func (s *Server) ListenAndServe() error {
 }
 
 // Serve serves connections accepted from l until Shutdown or Close, when it
-// returns [http.ErrServerClosed]. It closes l.
+// returns [http.ErrServerClosed]. It closes l. It returns as soon as
+// Shutdown begins, so a program must wait for Shutdown itself to return
+// (that is when the device is halted) before it exits.
 func (s *Server) Serve(l net.Listener) error {
 	return s.srv.Serve(limitListener(l, s.maxConns))
 }

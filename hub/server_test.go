@@ -250,3 +250,39 @@ func TestMaxConns(t *testing.T) {
 		t.Fatalf("second, after the first closed: %v %v", resp, err)
 	}
 }
+
+// TestSlowClientHoldsNoSlot: a client still sending its body holds no
+// in-flight slot, so with a limit of one, others are served meanwhile.
+func TestSlowClientHoldsNoSlot(t *testing.T) {
+	r := newRig(t, &hub.Options{MaxInFlight: 1, MaxWait: -1})
+	_, url, _ := startServer(t, r.handler, nil)
+	env := r.seal(t, r.owner, "light", `{"on":true}`)
+	slow, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	// Headers and half the body, then nothing.
+	fmt.Fprintf(slow, "POST %s HTTP/1.1\r\nHost: hub\r\nContent-Length: %d\r\n\r\n", hub.CommandsPath, len(env))
+	slow.Write(env[:len(env)/2])
+	// Let the server read what came.
+	req, _ := http.NewRequest(http.MethodGet, url+hub.HealthPath, nil)
+	do(t, nil, req)
+
+	r.url = url
+	for _, s := range []string{`{"speed":1}`, `{"speed":2}`} {
+		if rep := r.command(t, "fan", s); !rep.OK {
+			t.Fatalf("fan %s: %s", s, rep.Error)
+		}
+	}
+	// The slow client finishes at last, and is served too.
+	slow.Write(env[len(env)/2:])
+	slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(slow), nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("slow client: %v %v", resp, err)
+	}
+	if l, _, _ := r.pins(); l != gpio.High {
+		t.Error("the slow client's command did not run")
+	}
+}
