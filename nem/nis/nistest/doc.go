@@ -48,6 +48,35 @@
 // [Malformed] (truncated JSON), [Oversized] (a 10 MiB body) and [Error]
 // (NIS error JSON with status 400, 500, 503, …). Fields combine.
 //
+// # Testing your own firmware
+//
+// Firmware (or an app) that asks NIS nodes who owns a device needs tests for
+// the bad days too. A typical test:
+//
+//  1. Start a network of, say, 7 nodes with a fixed Options.Rand and
+//     Options.Clock, so keys and times repeat from run to run.
+//  2. Make the device account and its owners with [Network.NewAccount] and
+//     [Network.ConvertToMultisig]; give the firmware [Network.URLs] as its
+//     node list (in Go, e.g. multisig.Resolver.Nodes).
+//  3. Check the happy path, then switch nodes with [Node.SetBehavior] and
+//     check again: with two nodes [Lying] the device must still find the
+//     real owners, or fail closed; with nodes [Down], [Slow] or in [Error]
+//     it must answer within its deadline; right after
+//     [Network.ModifyMultisig], a [Lagging] node still reports the old
+//     owners.
+//  4. Keep the device's clock honest with [Network.Advance] and
+//     [Network.SetTime]: a command dated with network time must match what
+//     the nodes say.
+//
+// Firmware not written in Go can use the same network: a small Go program
+// calls [Start], prints [Network.URLs], and keeps running while the
+// firmware's test suite talks to the nodes over HTTP on 127.0.0.1. The
+// nodes speak plain NIS JSON, so nothing in the firmware needs to know it
+// is talking to nistest.
+//
+// Nodes are meant for tests: they keep the whole chain in memory and
+// answer from it without limits.
+//
 // # What the nodes answer
 //
 // GET /heartbeat, /status, /chain/height, /node/info, /node/extended-info,
