@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/nemiot/nemiot/command"
 	"periph.io/x/conn/v3"
 )
 
@@ -177,6 +178,14 @@ func (d *Device) Do(ctx context.Context, name string, args json.RawMessage) (any
 		return nil, &CommandError{Command: name, Err: err}
 	}
 	return res, nil
+}
+
+// Handle runs a verified command request on the device: it is [Device.Do]
+// with the request's command name and args, so a *Device is a hub.Handler
+// as it stands. The caller (package hub) has already checked the request's
+// envelope with a [command.Opener]; Handle trusts it.
+func (d *Device) Handle(ctx context.Context, req *command.Request) (any, error) {
+	return d.Do(ctx, req.Command.Name, req.Command.Args)
 }
 
 func (d *Device) do(ctx context.Context, name string, raw json.RawMessage) (any, error) {
