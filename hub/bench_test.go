@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -26,11 +27,17 @@ import (
 )
 
 // BenchmarkLoad runs many concurrent apps (each its own owner key, over
-// keep-alive connections) against one hub.Server on 127.0.0.1, the load
-// client in the same process. Every command switches the simulated light.
-// It reports commands/s, p50/p99 latency (POST to last reply byte), and
-// the process's memory: Go heap in use and obtained from the OS, and the
-// resident set (VmRSS, VmHWM: hub and load client together).
+// keep-alive connections) against one hub.Server on 127.0.0.1. Every
+// command switches the simulated light. It reports commands/s, p50/p99
+// latency (POST to last reply byte), CPU time per command, and memory.
+//
+// hub=inproc runs the load client in the same process as the hub: memory
+// is the process's (Go heap in use and obtained from the OS, the heap
+// still live after a GC once the pre-sealed envelopes are dropped, VmRSS
+// and peak VmHWM), all of hub and client together. hub=subprocess runs the
+// hub alone in a child process (this test binary again), so that its
+// resident set (hub-rss-MB, hub-peakrss-MB) and CPU (hub-cpu-µs/op) are
+// the hub's own.
 //
 // verify=all checks every reply with command.OpenReply inside the timed
 // loop, so the client's crypto competes with the hub for the two cores;
@@ -40,33 +47,135 @@ func BenchmarkLoad(b *testing.B) {
 	for _, c := range []struct {
 		apps   int
 		verify int // check every verify-th reply
+		sub    bool
 	}{
-		{16, 64}, {64, 64}, {256, 64}, {64, 1},
+		{16, 64, false}, {64, 64, false}, {256, 64, false}, {64, 1, false},
+		{16, 64, true}, {64, 64, true}, {256, 64, true},
 	} {
-		name := fmt.Sprintf("apps=%d/verify=%s", c.apps, map[bool]string{true: "all", false: "sample"}[c.verify == 1])
-		b.Run(name, func(b *testing.B) { benchLoad(b, c.apps, c.verify) })
+		name := fmt.Sprintf("hub=%s/apps=%d/verify=%s", map[bool]string{true: "subprocess", false: "inproc"}[c.sub],
+			c.apps, map[bool]string{true: "all", false: "sample"}[c.verify == 1])
+		b.Run(name, func(b *testing.B) { benchLoad(b, c.apps, c.verify, c.sub) })
 	}
 }
 
-func benchLoad(b *testing.B, apps, verify int) {
-	devKey := testKey(b, "device")
-	owners := make([]*nem.PrivateKey, apps)
-	pubs := make([]nem.PublicKey, apps)
-	for i := range owners {
-		owners[i] = testKey(b, fmt.Sprint("owner ", i))
-		pubs[i] = owners[i].PublicKey()
+// benchServerEnv, set to a number of apps, makes the test binary a bench
+// hub (see TestMain).
+const benchServerEnv = "NEMIOT_HUB_BENCH_SERVER_APPS"
+
+func TestMain(m *testing.M) {
+	if v := os.Getenv(benchServerEnv); v != "" {
+		os.Exit(runBenchServer(v))
 	}
-	dev := device.NewSim()
+	os.Exit(m.Run())
+}
+
+// benchHub is the hub of the load benchmark: the device key "device",
+// owners "owner 0" … "owner apps-1", a simulated light and fan.
+func benchHub(apps int) (*hub.Server, error) {
+	devKey, err := labelKey("device")
+	if err != nil {
+		return nil, err
+	}
+	pubs := make([]nem.PublicKey, apps)
+	for i := range pubs {
+		k, err := labelKey(fmt.Sprint("owner ", i))
+		if err != nil {
+			return nil, err
+		}
+		pubs[i] = k.PublicKey()
+	}
 	opener := &command.Opener{Device: devKey, Owners: command.StaticOwners(pubs...)}
-	h := hub.New(opener, hub.DeviceHandler(dev), nil)
+	return hub.NewServer(hub.New(opener, hub.DeviceHandler(device.NewSim()), nil), "", nil), nil
+}
+
+// runBenchServer serves a bench hub on a loopback port, prints its address,
+// and stops when stdin closes.
+func runBenchServer(apps string) int {
+	n, err := strconv.Atoi(apps)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	srv, err := benchHub(n)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	fmt.Println(l.Addr())
+	go srv.Serve(l)
+	io.Copy(io.Discard, os.Stdin)
+	if err := srv.Shutdown(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// startBenchServer starts a bench hub in a child process.
+func startBenchServer(b *testing.B, apps int) (addr string, child *exec.Cmd, stop func()) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", benchServerEnv, apps))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := hub.NewServer(h, "", nil)
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
-	url := "http://" + l.Addr().String() + hub.CommandsPath
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		b.Fatalf("bench hub: %v", err)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			stdin.Close()
+			if err := cmd.Wait(); err != nil {
+				b.Errorf("bench hub: %v", err)
+			}
+		})
+	}
+	b.Cleanup(stop)
+	return strings.TrimSpace(line), cmd, stop
+}
+
+func benchLoad(b *testing.B, apps, verify int, sub bool) {
+	devKey := testKey(b, "device")
+	owners := make([]*nem.PrivateKey, apps)
+	for i := range owners {
+		owners[i] = testKey(b, fmt.Sprint("owner ", i))
+	}
+	var addr string
+	var child *exec.Cmd
+	var stopChild func()
+	if sub {
+		addr, child, stopChild = startBenchServer(b, apps)
+	} else {
+		srv, err := benchHub(apps)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		go srv.Serve(l)
+		defer srv.Shutdown(context.Background())
+		addr = l.Addr().String()
+	}
+	url := "http://" + addr + hub.CommandsPath
 
 	// Seal b.N envelopes (app i sends envelopes i, i+apps, …), on all cores.
 	envs := make([][]byte, b.N)
@@ -151,19 +260,37 @@ func benchLoad(b *testing.B, apps, verify int) {
 		// an otherwise idle machine, cores / this bounds commands/s.
 		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 	}
+	if sub {
+		if rss, hwm, ok := procRSS(fmt.Sprint(child.Process.Pid)); ok {
+			b.ReportMetric(rss, "hub-rss-MB")
+			b.ReportMetric(hwm, "hub-peakrss-MB")
+		}
+		client.CloseIdleConnections()
+		stopChild()
+		if st := child.ProcessState; st != nil {
+			b.ReportMetric(float64((st.UserTime()+st.SystemTime()).Microseconds())/float64(b.N), "hub-cpu-µs/op")
+		}
+		return
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heapinuse-MB")
 	b.ReportMetric(float64(ms.Sys)/(1<<20), "sys-MB")
-	if rss, hwm, ok := procRSS(); ok {
+	// What stays live with the connections still open, once the
+	// pre-sealed envelopes are dropped: hub and client state.
+	envs, lat = nil, nil
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "live-MB")
+	if rss, hwm, ok := procRSS("self"); ok {
 		b.ReportMetric(rss, "rss-MB")
 		b.ReportMetric(hwm, "peakrss-MB")
 	}
 }
 
-// procRSS reads VmRSS and VmHWM (peak) from /proc/self/status, in MiB.
-func procRSS() (rss, hwm float64, ok bool) {
-	f, err := os.Open("/proc/self/status")
+// procRSS reads VmRSS and VmHWM (peak) from /proc/<pid>/status, in MiB.
+func procRSS(pid string) (rss, hwm float64, ok bool) {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0, 0, false
 	}

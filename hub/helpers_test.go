@@ -26,12 +26,16 @@ import (
 // testKey derives a private key from a label, so that tests are repeatable.
 func testKey(t testing.TB, label string) *nem.PrivateKey {
 	t.Helper()
-	sum := sha256.Sum256([]byte("nemiot hub test key: " + label))
-	k, err := nem.NewPrivateKey(sum[:])
+	k, err := labelKey(label)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
+}
+
+func labelKey(label string) (*nem.PrivateKey, error) {
+	sum := sha256.Sum256([]byte("nemiot hub test key: " + label))
+	return nem.NewPrivateKey(sum[:])
 }
 
 // detRand is a deterministic byte stream (SHA-256 in counter mode), for
