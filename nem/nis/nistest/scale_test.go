@@ -103,3 +103,65 @@ func TestManyNodes(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after closing:\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestSwitchWhileServing flips a node between behaviours while clients use
+// it (for the race detector), and checks that every answer is either right,
+// the lie, or an error of the kind the behaviour causes.
+func TestSwitchWhileServing(t *testing.T) {
+	o := setup(t, 3)
+	honest := sortedKeys(o.a.PublicKey(), o.b.PublicKey(), o.c.PublicKey())
+	liar := nem.PublicKey{0xee}
+	behaviors := []nistest.Behavior{
+		nistest.Honest(), nistest.Lying([]nem.PublicKey{liar}, 1), nistest.Down(), nistest.Slow(5 * time.Millisecond),
+		nistest.Malformed(), nistest.Error(503, "NIS_ILLEGAL_STATE_NOT_BOOTED"), nistest.Lagging(1), nistest.Honest(),
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				o.net.Node(1).SetBehavior(nistest.Honest())
+				return
+			default:
+			}
+			if err := o.net.Node(1).SetBehavior(behaviors[i%len(behaviors)]); err != nil {
+				t.Errorf("SetBehavior: %v", err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	})
+	var ok, failed atomic.Int64
+	var workers sync.WaitGroup
+	for w := range 4 {
+		workers.Go(func() {
+			hc := &http.Client{Transport: &http.Transport{}}
+			defer hc.Transport.(*http.Transport).CloseIdleConnections()
+			for i := range 100 {
+				nd := o.net.Node((w + i) % 3)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				acct, err := nis.NewClient(nd.URL(), hc).Account(ctx, o.deviceAddr)
+				cancel()
+				if err != nil {
+					if nd.Index() != 1 {
+						t.Errorf("steady node %d: %v", nd.Index(), err)
+					}
+					failed.Add(1)
+					continue
+				}
+				keys := acct.CosignatoryKeys()
+				// Node 1 may be lying, or lagging to before the conversion.
+				if !slices.Equal(keys, honest) && !(nd.Index() == 1 && (slices.Equal(keys, []nem.PublicKey{liar}) || len(keys) == 0)) {
+					t.Errorf("node %d answered %v", nd.Index(), keys)
+				}
+				ok.Add(1)
+			}
+		})
+	}
+	workers.Wait()
+	close(stop)
+	wg.Wait()
+	if ok.Load() < 250 {
+		t.Errorf("%d good answers, %d failures", ok.Load(), failed.Load())
+	}
+}
