@@ -47,10 +47,11 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // TestBodyCap sends 10 MiB answers in several forms and checks that the
-// client refuses them with ErrTooLarge after reading little more than the cap.
+// client refuses them with ErrTooLarge after reading little more than the
+// cap. The bytes are counted on the client side, where the response body is
+// read: what the server manages to write depends on socket buffers.
 func TestBodyCap(t *testing.T) {
 	const size = 10 << 20
-	var written atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		chunk := bytes.Repeat([]byte(" "), 64<<10)
@@ -71,9 +72,7 @@ func TestBodyCap(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte(`{"account":`))
 		for i := 0; i < size/len(chunk); i++ {
-			n, err := w.Write(chunk)
-			written.Add(int64(n))
-			if err != nil {
+			if _, err := w.Write(chunk); err != nil {
 				return
 			}
 		}
@@ -106,9 +105,6 @@ func TestBodyCap(t *testing.T) {
 				t.Errorf("client read %d bytes, at most %d allowed", n, tc.limit)
 			}
 		})
-	}
-	if n := written.Load(); n >= size {
-		t.Errorf("server managed to send all %d bytes", n)
 	}
 }
 
