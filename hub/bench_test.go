@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +63,10 @@ func BenchmarkLoad(b *testing.B) {
 // hub (see TestMain).
 const benchServerEnv = "NEMIOT_HUB_BENCH_SERVER_APPS"
 
+// benchProfileEnv, set to a file name, makes the bench hub write its CPU
+// profile there.
+const benchProfileEnv = "NEMIOT_HUB_BENCH_CPUPROFILE"
+
 func TestMain(m *testing.M) {
 	if v := os.Getenv(benchServerEnv); v != "" {
 		os.Exit(runBenchServer(v))
@@ -105,6 +110,19 @@ func runBenchServer(apps string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
+	}
+	if path := os.Getenv(benchProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
 	}
 	fmt.Println(l.Addr())
 	go srv.Serve(l)

@@ -82,7 +82,7 @@ func (h commander) Handle(ctx context.Context, req *command.Request) (any, error
 func (h commander) Halt() error { return h.c.Halt() }
 
 // Options configures the handler [New] returns. Zero fields take their
-// defaults; nil Options means all defaults.
+// defaults; nil Options means all defaults. New copies the Options.
 type Options struct {
 	// MaxBody is the largest envelope accepted, in bytes; larger bodies
 	// get 413. 0 means DefaultMaxBody (64 KiB).
@@ -112,7 +112,8 @@ type Options struct {
 	// nem.Testnet.
 	Network nem.Network
 	// Rand is the randomness for replies (nonces, pads, IVs); nil means
-	// crypto/rand.
+	// crypto/rand. It is read from concurrently, so it must be safe for
+	// concurrent use.
 	Rand io.Reader
 }
 
