@@ -286,3 +286,23 @@ func TestSlowClientHoldsNoSlot(t *testing.T) {
 		t.Error("the slow client's command did not run")
 	}
 }
+
+func TestServerCloseAndListen(t *testing.T) {
+	halter := &devicetest.Recorder{}
+	h := hub.HandlerFunc(func(context.Context, *command.Request) (any, error) { return nil, nil })
+	opener := &command.Opener{Device: testKey(t, "device"), Owners: command.StaticOwners()}
+	srv := hub.NewServer(hub.New(opener, h, nil), "256.0.0.1:1", &hub.ServerOptions{Halter: halter})
+	if err := srv.ListenAndServe(); err == nil || errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("ListenAndServe on a bad address: %v", err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if halter.Halts() != 1 {
+		t.Errorf("Close: %d halts, want 1", halter.Halts())
+	}
+	halter.HaltErr = errors.New("relay stuck")
+	if err := srv.Shutdown(context.Background()); !errors.Is(err, halter.HaltErr) {
+		t.Errorf("Shutdown with a failing Halt: %v", err)
+	}
+}
