@@ -22,6 +22,15 @@
 //
 // # Client
 //
+// The node's state: [Client.Heartbeat], [Client.Status], [Client.ChainHeight],
+// [Client.NetworkTime], [Client.NodeInfo] and [Client.NodeExtendedInfo].
+// Accounts: [Client.Account] and [Client.AccountByPublicKey], with the
+// multisig configuration, cosignatories and the accounts it cosigns.
+// Transactions: [Client.Transaction] by hash, the paged lists
+// [Client.IncomingTransfers], [Client.OutgoingTransfers] and
+// [Client.AllTransfers], [Client.UnconfirmedTransactions], and
+// [Client.Announce].
+//
 // A Client is safe for concurrent use and keeps no per-call state. Its HTTP
 // field takes any *http.Client; nil means one with dial, TLS and overall
 // timeouts ([NewHTTPClient]). Every response body is read through a size cap
@@ -36,7 +45,9 @@
 // NIS status, error kind, message and network time. errors.Is maps it to
 // [ErrNotFound] (hash not in the node's cache), [ErrUnavailable] (503: loading
 // its chain, not booted; 429, 502, 504), [ErrUnsupported] (no hash look-up on
-// this node) or [ErrBadRequest] (e.g. an address of another network).
+// this node, or a method the endpoint does not take), [ErrUnauthorized] (401
+// or 403: a trusted API called from afar) or [ErrBadRequest] (e.g. an
+// address of another network). Other statuses are an [*Error] only.
 // Transport failures and context expiry are returned wrapped, so
 // errors.Is(err, context.DeadlineExceeded) works.
 //

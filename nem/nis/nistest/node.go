@@ -22,6 +22,10 @@ import (
 //	b := nistest.Lying([]nem.PublicKey{attacker}, 1)
 //	b.Delay = 200 * time.Millisecond
 //	net.Node(3).SetBehavior(b)
+//
+// Behaviors change answers, not the chain: a transaction announced to a
+// lagging, lying, malformed or oversized node still reaches the shared
+// chain (a node in Error or Down state refuses it).
 type Behavior struct {
 	// Down stops the node listening: connections are refused, and open
 	// connections are closed. The node listens again on the same port when
