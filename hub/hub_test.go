@@ -582,3 +582,17 @@ func TestLogs(t *testing.T) {
 		t.Error("the log holds command args")
 	}
 }
+
+// TestReplayFull: when the Opener's replay cache is full, commands are
+// refused with the uniform 401 (the reason is logged) until entries expire.
+func TestReplayFull(t *testing.T) {
+	r := newRig(t, nil)
+	r.opener.ReplayCapacity = 2 // before the first Open
+	url := r.serve(t)
+	r.command(t, "light", `{"on":true}`)
+	r.command(t, "light", `{"on":false}`)
+	checkRefused(t, "third", post(t, nil, url, "", r.seal(t, r.owner, "light", `{"on":true}`)))
+	if !strings.Contains(r.logs.String(), "replay cache is full") {
+		t.Error("the log does not say the replay cache is full")
+	}
+}
