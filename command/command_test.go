@@ -805,3 +805,70 @@ func TestShortUnknown(t *testing.T) {
 		wantRefused(t, err, ErrUnsupported)
 	}
 }
+
+// TestCheckOrderAfterSignature: the checks after the header's come in the
+// documented order too: the window before the signature, the signature
+// before the replay cache (a forged copy of an accepted envelope is a bad
+// signature, not a replay), and the replay cache before decryption.
+func TestCheckOrderAfterSignature(t *testing.T) {
+	f := newFixture(t)
+	env := f.seal(t, Command{Name: "x"}, t0)
+	if _, err := f.opener.Open(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	forged := bytes.Clone(env)
+	forged[len(forged)-1] ^= 1
+	_, err := f.opener.Open(ctx, forged)
+	wantRefused(t, err, ErrBadSignature)
+
+	// A ciphertext the owner signed but that does not decrypt: the nonce is
+	// taken first, so the second try is a replay.
+	sk, err := f.owner.SharedKey(f.device.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce := [NonceSize]byte{1, 2, 3}
+	junk, err := build(detRand("junk"), f.owner, sk, f.device.PublicKey(), KindCommand, SuiteGCM, uint64(t0.UnixMilli()), &nonce, []byte(`{"cmd":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctEnd := len(junk) - nem.SignatureSize
+	junk[ctEnd-1] ^= 1 // break the GCM tag's ciphertext, then sign again
+	sig := f.owner.Sign(signedBytes(junk[:ctEnd]))
+	copy(junk[ctEnd:], sig[:])
+	_, err = f.opener.Open(ctx, junk)
+	wantRefused(t, err, ErrDecrypt)
+	_, err = f.opener.Open(ctx, junk)
+	wantRefused(t, err, ErrReplay)
+
+	// Once out of the window, the replay is stale before it is a replay.
+	f.clock.Set(t0.Add(DefaultWindow + time.Millisecond))
+	_, err = f.opener.Open(ctx, env)
+	wantRefused(t, err, ErrStale)
+}
+
+// TestDefaults pins the defaults DESIGN §5 prescribes.
+func TestDefaults(t *testing.T) {
+	if DefaultWindow != 30*time.Second {
+		t.Errorf("DefaultWindow = %v", DefaultWindow)
+	}
+	if DefaultReplayCapacity < 100_000 {
+		t.Errorf("DefaultReplayCapacity = %d", DefaultReplayCapacity)
+	}
+	f := newFixture(t)
+	f.opener.Window, f.opener.ReplayCapacity, f.opener.KeyCacheSize = 0, 0, 0
+	if _, err := f.opener.Open(ctx, f.seal(t, Command{Name: "x"}, t0)); err != nil {
+		t.Fatal(err)
+	}
+	st := f.opener.st.Load()
+	if st.windowMs != 30_000 || st.replay.max != DefaultReplayCapacity || st.keys.max != DefaultKeyCacheSize {
+		t.Errorf("window %d ms, replay capacity %d, key cache %d", st.windowMs, st.replay.max, st.keys.max)
+	}
+	g := &Opener{Device: f.device, Owners: f.opener.Owners}
+	if _, err := g.Open(ctx, nil); !errors.Is(err, ErrMalformed) {
+		t.Fatal(err)
+	}
+	if nb := g.st.Load().notBefore; nb < processStart.UnixMilli()-2 || nb > processStart.UnixMilli()+2 {
+		t.Errorf("a plain Opener's NotBefore is %d ms, process start %d ms", nb, processStart.UnixMilli())
+	}
+}
