@@ -9,8 +9,10 @@
 // Make a [Resolver] with the node list the device ships (nil Nodes means the
 // embedded [MainnetNodes], or [TestnetNodes] for a testnet account) and call
 // [Resolver.Owners]. A device puts an [OwnerCache] in front of it, which
-// satisfies command.OwnerSource. A device without a real-time clock dates
-// commands with [Resolver.NetworkTime].
+// satisfies command.OwnerSource: run [OwnerCache.Run] in a goroutine for
+// background refreshes and call [OwnerCache.Close] at shutdown. A device
+// without a real-time clock dates commands with [Resolver.Clock] (or
+// [Resolver.NetworkTime]).
 //
 // # The quorum rule
 //
@@ -32,6 +34,16 @@
 // With Quorum > Sample/2, fewer than Quorum lying nodes — even colluding on
 // the same lie — can never produce an answer: the result is the true owners
 // or [ErrNoQuorum]. What the nodes said is in the returned [*QuorumError].
+// Node list entries naming the same host and port count once; list one node
+// per operator, since a quorum is only as good as the independence of the
+// nodes in it.
+//
+// # The caller's obligations
+//
+// Ship and refresh a vetted node list (see [MainnetNodes]); give every
+// call a context with a deadline; keep one [OwnerCache] per device account
+// and choose its TTL and MaxStale knowingly: MaxStale is how long an owner
+// removed on chain can still command a device that cannot reach the nodes.
 //
 // # Caveats
 //

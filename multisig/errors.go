@@ -41,6 +41,7 @@ type NodeAnswer struct {
 	Err    error  // why it did not count, if it did not
 }
 
+// String describes the answer in one line, for logs and error messages.
 func (a NodeAnswer) String() string {
 	if a.Err != nil {
 		return fmt.Sprintf("%s: %v", a.Node, a.Err)
@@ -59,6 +60,7 @@ type QuorumError struct {
 	Cause   error // the context's error, if that ended the search
 }
 
+// Error says what was asked, how many nodes, and what each one said.
 func (e *QuorumError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "multisig: no quorum for %s: %d nodes asked, %d identical answers needed", e.What, e.Asked, e.Needed)

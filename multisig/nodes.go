@@ -3,7 +3,9 @@ package multisig
 // MainnetNodes is the embedded default list of NIS1 mainnet nodes: the
 // nem.ninja nodes run for the NEM core team and foundation (several of them
 // enrolled supernodes), the search nodes of nem-sdk and NanoWallet, and
-// registry-listed supernodes, all on the plain NIS port 7890.
+// registry-listed supernodes, all on the plain NIS port 7890: the 27
+// distinct mainnet hosts that the SDK and wallet lists of the project's
+// research name (fewer than the 30 to 40 a device should carry).
 //
 // These are defaults a vendor should refresh. Node lists age: hosts go away,
 // change hands or stop being supernodes, and a list everyone ships is a list

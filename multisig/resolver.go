@@ -64,6 +64,7 @@ func (o *Owners) Required() int {
 	return o.MinCosignatories
 }
 
+// String describes the owner set, e.g. "T…: 2-of-3 [ab12… …] (3 of 5 nodes agreed)".
 func (o *Owners) String() string {
 	return fmt.Sprintf("%s: %d-of-%d %s (%d of %d nodes agreed)", o.Account, o.Required(), len(o.Cosignatories), summarize(o.Cosignatories), o.Agreed, o.Asked)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -541,6 +542,31 @@ func TestOwnersRandomSelection(t *testing.T) {
 		r.Rand = seededRand(seed)
 		if again := sample(); !slices.Equal(first, again) {
 			t.Errorf("seed %d picked %v, then %v", seed, first, again)
+		}
+	}
+}
+
+// The embedded lists are well-formed, distinct node URLs: as many as the
+// research names (27 mainnet hosts), on the NIS ports.
+func TestDefaultNodeLists(t *testing.T) {
+	for name, tc := range map[string]struct {
+		nodes []string
+		min   int
+	}{"mainnet": {multisig.MainnetNodes, 27}, "testnet": {multisig.TestnetNodes, 10}} {
+		seen := map[string]bool{}
+		for _, n := range tc.nodes {
+			u, err := url.Parse(n)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Path != "" || (u.Port() != "7890" && u.Port() != "7891") {
+				t.Errorf("%s: bad node URL %q", name, n)
+				continue
+			}
+			if seen[u.Host] {
+				t.Errorf("%s: %s listed twice", name, u.Host)
+			}
+			seen[u.Host] = true
+		}
+		if len(seen) < tc.min || len(seen) > 40 {
+			t.Errorf("%s: %d nodes", name, len(seen))
 		}
 	}
 }
