@@ -50,8 +50,8 @@ func BenchmarkLoad(b *testing.B) {
 		verify int // check every verify-th reply
 		sub    bool
 	}{
-		{16, 64, false}, {64, 64, false}, {256, 64, false}, {64, 1, false},
-		{16, 64, true}, {64, 64, true}, {256, 64, true},
+		{16, 64, false}, {32, 64, false}, {64, 64, false}, {256, 64, false}, {64, 1, false},
+		{16, 64, true}, {32, 64, true}, {64, 64, true}, {256, 64, true},
 	} {
 		name := fmt.Sprintf("hub=%s/apps=%d/verify=%s", map[bool]string{true: "subprocess", false: "inproc"}[c.sub],
 			c.apps, map[bool]string{true: "all", false: "sample"}[c.verify == 1])
