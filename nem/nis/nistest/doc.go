@@ -42,11 +42,13 @@
 //
 // Each [Node] has a [Behavior], switchable at run time with
 // [Node.SetBehavior]: [Honest], [Lying] (another cosignatory set), [Lagging]
-// (the height and state of some blocks ago), [Slow] (a delay; longer than
-// the client's timeout, a hung node), [Down] (connection refused: the node
-// really stops listening, and listens on the same port when switched back),
-// [Malformed] (truncated JSON), [Oversized] (a 10 MiB body) and [Error]
-// (NIS error JSON with status 400, 500, 503, …). Fields combine.
+// (the height and state of some blocks ago), [Ahead] (claims a chain height
+// higher than the truth), [TimeShifted] (a clock that is off), [Slow] (a
+// delay; longer than the client's timeout, a hung node), [Down] (connection
+// refused: the node really stops listening, and listens on the same port
+// when switched back), [Malformed] (truncated JSON), [Oversized] (a 10 MiB
+// body) and [Error] (NIS error JSON with status 400, 500, 503, …). Fields
+// combine: a liar that is also Ahead tries to drag the median height.
 //
 // # Testing your own firmware
 //

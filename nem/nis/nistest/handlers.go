@@ -94,12 +94,12 @@ func (nd *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := &request{nd: nd, r: r, b: b, features: features}
 	if r.Method != rt.method {
-		code, body := nd.nisError(http.StatusInternalServerError, "Request method '"+r.Method+"' not supported")
+		code, body := q.nisError(http.StatusInternalServerError, "Request method '"+r.Method+"' not supported")
 		writeJSON(w, r, code, body)
 		return
 	}
 	if b.ErrorStatus != 0 && !exempt(r.URL.Path, b) {
-		code, body := nd.nisError(b.ErrorStatus, b.ErrorMessage)
+		code, body := q.nisError(b.ErrorStatus, b.ErrorMessage)
 		writeJSON(w, r, code, body)
 		return
 	}
@@ -179,10 +179,10 @@ type errorJSON struct {
 	Status    int    `json:"status"`
 }
 
-// nisError returns a NIS ErrorResponse.
-func (nd *Node) nisError(status int, message string) (int, []byte) {
+// nisError returns a NIS ErrorResponse, dated by the node's clock.
+func (q *request) nisError(status int, message string) (int, []byte) {
 	return status, mustJSON(errorJSON{
-		TimeStamp: int32(nem.TimestampOf(nd.net.Time())),
+		TimeStamp: int32(nem.TimestampOf(q.nd.net.Time().Add(q.b.TimeShift))),
 		Error:     http.StatusText(status),
 		Message:   message,
 		Status:    status,
@@ -210,10 +210,16 @@ func status(q *request) (int, []byte) {
 	return http.StatusOK, mustJSON(resultJSON{Code: code, Type: 4, Message: "status"})
 }
 
+// height returns h as the node claims it (Behavior.HeightBoost).
+func (q *request) height(h int64) int64 { return max(h+int64(q.b.HeightBoost), 1) }
+
+// now returns the time on the node's clock (Behavior.TimeShift).
+func (q *request) now() time.Time { return q.v.now.Add(q.b.TimeShift) }
+
 func chainHeight(q *request) (int, []byte) {
 	return http.StatusOK, mustJSON(struct {
 		Height int64 `json:"height"`
-	}{q.v.height})
+	}{q.height(q.v.height)})
 }
 
 type nodeJSON struct {
@@ -255,7 +261,7 @@ func (q *request) node() nodeJSON {
 func nodeInfo(q *request) (int, []byte) { return http.StatusOK, mustJSON(q.node()) }
 
 func nodeExtendedInfo(q *request) (int, []byte) {
-	now := int32(nem.TimestampOf(q.v.now))
+	now := int32(nem.TimestampOf(q.now()))
 	return http.StatusOK, mustJSON(struct {
 		Node    nodeJSON `json:"node"`
 		NisInfo struct {
@@ -275,7 +281,7 @@ func nodeExtendedInfo(q *request) (int, []byte) {
 }
 
 func networkTime(q *request) (int, []byte) {
-	ms := q.v.now.Sub(nem.Epoch).Milliseconds()
+	ms := q.now().Sub(nem.Epoch).Milliseconds()
 	return http.StatusOK, mustJSON(struct {
 		Send    int64 `json:"sendTimeStamp"`
 		Receive int64 `json:"receiveTimeStamp"`
@@ -287,12 +293,12 @@ func networkTime(q *request) (int, []byte) {
 func (q *request) address() (nem.Address, int, []byte) {
 	s := q.r.URL.Query().Get("address")
 	if s == "" {
-		code, body := q.nd.nisError(http.StatusBadRequest, "encoded address cannot be null")
+		code, body := q.nisError(http.StatusBadRequest, "encoded address cannot be null")
 		return nem.Address{}, code, body
 	}
 	a, err := nem.ParseAddressOn(strings.ToUpper(s), q.nd.net.opts.Network)
 	if err != nil || len(s) != 40 {
-		code, body := q.nd.nisError(http.StatusBadRequest, "address must be valid")
+		code, body := q.nisError(http.StatusBadRequest, "address must be valid")
 		return nem.Address{}, code, body
 	}
 	return a, 0, nil
@@ -404,14 +410,14 @@ func accountGet(q *request) (int, []byte) {
 func accountFromPublicKey(q *request) (int, []byte) {
 	s := q.r.URL.Query().Get("publicKey")
 	if s == "" {
-		return q.nd.nisError(http.StatusBadRequest, "public key cannot be null")
+		return q.nisError(http.StatusBadRequest, "public key cannot be null")
 	}
 	k, err := nem.ParsePublicKey(s)
 	if err != nil {
 		if _, herr := hex.DecodeString(s); herr != nil {
-			return q.nd.nisError(http.StatusInternalServerError, "Illegal hexadecimal character in public key")
+			return q.nisError(http.StatusInternalServerError, "Illegal hexadecimal character in public key")
 		}
-		return q.nd.nisError(http.StatusInternalServerError, "public key must be 32 bytes")
+		return q.nisError(http.StatusInternalServerError, "public key must be 32 bytes")
 	}
 	return http.StatusOK, q.accountAnswer(k.Address(q.nd.net.opts.Network), k)
 }
@@ -443,9 +449,9 @@ type pairJSON struct {
 // node, increasing with the chain, as NIS's ids are.
 func (nd *Node) id(r *record) int64 { return int64(nd.index+1)*1_000_000_000 + r.seq }
 
-func (nd *Node) pair(r *record) pairJSON {
+func (q *request) pair(r *record) pairJSON {
 	return pairJSON{
-		Meta:        metaJSON{Height: r.height, ID: nd.id(r), Hash: hashJSON{r.hash.String()}, InnerHash: hashObject(r.innerHash)},
+		Meta:        metaJSON{Height: q.height(r.height), ID: q.nd.id(r), Hash: hashJSON{r.hash.String()}, InnerHash: hashObject(r.innerHash)},
 		Transaction: r.json,
 	}
 }
@@ -461,14 +467,14 @@ func transfers(in, out bool) handler {
 		if s := query.Get("id"); s != "" {
 			var err error
 			if before, err = strconv.ParseInt(s, 10, 64); err != nil {
-				return q.nd.nisError(http.StatusBadRequest, "id must be a number")
+				return q.nisError(http.StatusBadRequest, "id must be a number")
 			}
 		}
 		size := 25
 		if s := query.Get("pageSize"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil {
-				return q.nd.nisError(http.StatusBadRequest, "pageSize must be a number")
+				return q.nisError(http.StatusBadRequest, "pageSize must be a number")
 			}
 			size = min(max(n, 5), 100)
 		}
@@ -479,7 +485,7 @@ func transfers(in, out bool) handler {
 				continue
 			}
 			if r.touches(a, in, out) {
-				list = append(list, q.nd.pair(r))
+				list = append(list, q.pair(r))
 			}
 		}
 		return http.StatusOK, mustJSON(struct {
@@ -522,11 +528,11 @@ func unconfirmed(q *request) (int, []byte) {
 
 func transactionGet(q *request) (int, []byte) {
 	if !q.features.Has(nis.FeatureTransactionHashLookup) {
-		return q.nd.nisError(http.StatusInternalServerError, msgHashLookup)
+		return q.nisError(http.StatusInternalServerError, msgHashLookup)
 	}
 	h, err := nis.ParseHash(q.r.URL.Query().Get("hash"))
 	if err != nil {
-		return q.nd.nisError(http.StatusBadRequest, msgNoHash)
+		return q.nisError(http.StatusBadRequest, msgNoHash)
 	}
 	for _, r := range q.v.records {
 		if r.hash != h {
@@ -535,19 +541,19 @@ func transactionGet(q *request) (int, []byte) {
 		if ret := q.nd.net.opts.HashRetention; ret > 0 && q.v.now.Sub(r.blockTime) > ret {
 			break
 		}
-		return http.StatusOK, mustJSON(q.nd.pair(r))
+		return http.StatusOK, mustJSON(q.pair(r))
 	}
-	return q.nd.nisError(http.StatusBadRequest, msgNoHash)
+	return q.nisError(http.StatusBadRequest, msgNoHash)
 }
 
 func announce(q *request) (int, []byte) {
 	body, err := io.ReadAll(io.LimitReader(q.r.Body, maxAnnounce+1))
 	if err != nil || len(body) > maxAnnounce {
-		return q.nd.nisError(http.StatusBadRequest, "request body too large or unreadable")
+		return q.nisError(http.StatusBadRequest, "request body too large or unreadable")
 	}
 	var st nis.SignedTransaction
 	if err := json.Unmarshal(body, &st); err != nil {
-		return q.nd.nisError(http.StatusBadRequest, "invalid announce request: "+err.Error())
+		return q.nisError(http.StatusBadRequest, "invalid announce request: "+err.Error())
 	}
 	code, h, inner := q.nd.net.announce(&st)
 	return http.StatusOK, mustJSON(struct {

@@ -15,12 +15,14 @@ import (
 )
 
 // Behavior is how a node answers. The zero Behavior is an honest node. The
-// constructors (Honest, Lying, Lagging, Slow, Down, Malformed, Oversized,
-// Error) make the common cases; fields can be combined, e.g. a lying node
-// that is also slow:
+// constructors (Honest, Lying, Lagging, Ahead, TimeShifted, Slow, Down,
+// Malformed, Oversized, Error) make the common cases; fields can be
+// combined, e.g. a lying node that is also slow, or one that claims a much
+// higher chain height to drag a median:
 //
 //	b := nistest.Lying([]nem.PublicKey{attacker}, 1)
 //	b.Delay = 200 * time.Millisecond
+//	b.HeightBoost = 5000
 //	net.Node(3).SetBehavior(b)
 //
 // Behaviors change answers, not the chain: a transaction announced to a
@@ -37,6 +39,19 @@ type Behavior struct {
 	// Lag serves the chain as it was this many blocks ago: old height, old
 	// accounts and multisig links, old transaction lists.
 	Lag int
+	// HeightBoost adds this many blocks to every height the node reports:
+	// /chain/height and the meta.height of the transactions it lists. What
+	// it serves stays the state of its (possibly lagging) chain: the node
+	// claims to be ahead without being so. Negative values claim a lower
+	// height (never below 1) while serving the current state.
+	HeightBoost int
+	// TimeShift moves the node's clock: every time it reports from it
+	// (/time-sync/network-time, /node/extended-info's startTime and
+	// currentTime, the timeStamp of its error JSON) is shifted by this much,
+	// as on a node whose clock is off. Times inside signed transactions are
+	// chain data and stay as signed, and transaction expiry (Options.HashRetention)
+	// still runs on the network's time.
+	TimeShift time.Duration
 	// Lie, if set, replaces the multisig configuration in account answers.
 	Lie *Lie
 	// Malformed answers with the honest body cut in half: invalid JSON.
@@ -76,6 +91,14 @@ func Lying(cosigners []nem.PublicKey, min int) Behavior {
 
 // Lagging serves the chain as it was blocks blocks ago.
 func Lagging(blocks int) Behavior { return Behavior{Lag: blocks} }
+
+// Ahead answers honestly but claims a chain height blocks higher than the
+// truth (see Behavior.HeightBoost).
+func Ahead(blocks int) Behavior { return Behavior{HeightBoost: blocks} }
+
+// TimeShifted answers honestly from a clock that is off by d: its network
+// time is d ahead of the network's (behind, for a negative d).
+func TimeShifted(d time.Duration) Behavior { return Behavior{TimeShift: d} }
 
 // Slow answers honestly after d.
 func Slow(d time.Duration) Behavior { return Behavior{Delay: d} }
