@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -218,19 +220,30 @@ type halting struct{ *hub }
 // Halt halts the device behind the handler.
 func (h halting) Halt() error { return h.d.(Halter).Halt() }
 
-// record collects what the access log says about one request.
+// record collects what the access log says about one request. Its
+// strings are built only when the log is on.
 type record struct {
 	status int
 	size   int
-	sender string
+	sender nem.PublicKey // valid if cmd is set
 	cmd    string
 	reason string
-	ok     *bool
+	cause  error // the refusal or device error, when reason is empty
+	ok     int8  // 0: no reply, okYes or okNo
+	log    bool  // the access log is on
 }
 
+const (
+	okYes int8 = 1 + iota
+	okNo
+)
+
 func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	var rec record
+	rec := record{log: h.log.Enabled(r.Context(), slog.LevelInfo)}
+	var start time.Time
+	if rec.log {
+		start = time.Now()
+	}
 	switch r.URL.Path {
 	case CommandsPath:
 		if r.Method != http.MethodPost {
@@ -253,15 +266,14 @@ func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		rec.status, rec.size = write(w, http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
 	}
-	h.access(r, &rec, time.Since(start))
+	if rec.log {
+		h.access(r, &rec, time.Since(start))
+	}
 }
 
 func (h *hub) access(r *http.Request, rec *record, d time.Duration) {
-	if !h.log.Enabled(r.Context(), slog.LevelInfo) {
-		return
-	}
-	attrs := make([]slog.Attr, 0, 10)
-	attrs = append(attrs,
+	var buf [11]slog.Attr
+	attrs := append(buf[:0],
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", rec.status),
@@ -270,14 +282,18 @@ func (h *hub) access(r *http.Request, rec *record, d time.Duration) {
 		slog.Duration("duration", d),
 		slog.String("remote", r.RemoteAddr),
 	)
-	if rec.sender != "" {
-		attrs = append(attrs, slog.String("sender", rec.sender), slog.String("cmd", rec.cmd))
+	if rec.cmd != "" {
+		attrs = append(attrs, slog.String("sender", rec.sender.String()), slog.String("cmd", rec.cmd))
 	}
-	if rec.ok != nil {
-		attrs = append(attrs, slog.Bool("ok", *rec.ok))
+	if rec.ok != 0 {
+		attrs = append(attrs, slog.Bool("ok", rec.ok == okYes))
 	}
-	if rec.reason != "" {
-		attrs = append(attrs, slog.String("reason", rec.reason))
+	reason := rec.reason
+	if reason == "" && rec.cause != nil {
+		reason = rec.cause.Error()
+	}
+	if reason != "" {
+		attrs = append(attrs, slog.String("reason", reason))
 	}
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "hub request", attrs...)
 }
@@ -289,11 +305,15 @@ func methodNotAllowed(w http.ResponseWriter, allow string) int {
 }
 
 func write(w http.ResponseWriter, status int, ctype string, body []byte) (int, int) {
+	// One allocation for the four values instead of one per Header.Set;
+	// the keys are already canonical.
+	v := make([]string, 4)
+	v[0], v[1], v[2], v[3] = ctype, strconv.Itoa(len(body)), "no-store", "nosniff"
 	hd := w.Header()
-	hd.Set("Content-Type", ctype)
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
+	hd["Content-Type"] = v[0:1:1]
+	hd["Content-Length"] = v[1:2:2]
+	hd["Cache-Control"] = v[2:3:3]
+	hd["X-Content-Type-Options"] = v[3:4:4]
 	w.WriteHeader(status)
 	n, _ := w.Write(body)
 	return status, n
@@ -301,7 +321,7 @@ func write(w http.ResponseWriter, status int, ctype string, body []byte) (int, i
 
 // command serves POST /v1/commands.
 func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/octet-stream" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/octet-stream" {
 			rec.reason = "content type " + strconv.Quote(truncate(ct, 64))
@@ -309,7 +329,13 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 			return
 		}
 	}
-	env, err := h.readBody(w, r)
+	buf, err := h.readBody(w, r)
+	if buf != nil {
+		// Open keeps nothing of the envelope (the Request holds copies
+		// and the decrypted body), so the buffer is free once the reply
+		// is written.
+		defer putBody(buf)
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -331,13 +357,13 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 	}
 	defer func() { <-h.slots }()
 
-	req, err := h.opener.Open(r.Context(), env)
+	req, err := h.opener.Open(r.Context(), *buf)
 	if err != nil {
-		rec.reason = err.Error()
+		rec.cause = err
 		rec.status, rec.size = write(w, http.StatusUnauthorized, "application/json", []byte(refusedBody))
 		return
 	}
-	rec.sender = req.Sender.String()
+	rec.sender = req.Sender
 	rec.cmd = truncate(req.Command.Name, 64)
 
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
@@ -355,10 +381,10 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 		rec.status, rec.size = write(w, http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
 		return
 	}
-	ok := herr == nil
-	rec.ok = &ok
-	if !ok && rec.reason == "" {
-		rec.reason = herr.Error()
+	rec.ok = okYes
+	if herr != nil {
+		rec.ok = okNo
+		rec.cause = herr
 	}
 	rec.status, rec.size = write(w, http.StatusOK, "application/octet-stream", reply)
 }
@@ -375,27 +401,58 @@ func (h *hub) handle(ctx context.Context, req *command.Request) (res any, err er
 	return h.d.Handle(ctx, req)
 }
 
-// readBody reads the envelope, at most maxBody bytes.
-func (h *hub) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// readBody reads the envelope, at most maxBody bytes, into a buffer to
+// return with putBody. It returns a nil buffer only with an error.
+func (h *hub) readBody(w http.ResponseWriter, r *http.Request) (*[]byte, error) {
 	if r.ContentLength > h.maxBody {
 		return nil, &http.MaxBytesError{Limit: h.maxBody}
 	}
-	body := http.MaxBytesReader(w, r.Body, h.maxBody)
-	if r.ContentLength >= 0 && r.ContentLength <= smallBody {
-		b := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(body, b); err != nil {
-			return nil, err
-		}
-		return b, nil
+	buf := bodies.Get().(*[]byte)
+	if r.ContentLength >= 0 && r.ContentLength <= poolBody {
+		// The server's body reader stops at the announced length, so
+		// this reads exactly the envelope; a short body is an error.
+		b := (*buf)[:r.ContentLength]
+		*buf = b
+		_, err := io.ReadFull(r.Body, b)
+		return buf, err
 	}
-	// Larger or of unknown length: memory grows as bytes arrive, not as
-	// the client announces them.
-	return io.ReadAll(body)
+	// Larger or of unknown length (chunked): memory grows as bytes
+	// arrive, not as the client announces them, and never past the cap
+	// (+1, to see a body over it).
+	body := http.MaxBytesReader(w, r.Body, h.maxBody)
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(cap(b), int(h.maxBody)+1-len(b)))
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			*buf = b
+			if err == io.EOF {
+				err = nil
+			}
+			return buf, err
+		}
+	}
 }
 
-// smallBody is the largest announced body allocated at once; a command
-// envelope is a few hundred bytes.
-const smallBody = 4 << 10
+// poolBody is the capacity of the pooled envelope buffers, and the largest
+// announced body read at once; a command envelope is a few hundred bytes.
+// A larger body grows its own buffer as it arrives, up to the MaxBody cap,
+// for the one request that needs it.
+const poolBody = 4 << 10
+
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, poolBody); return &b }}
+
+// putBody returns an envelope buffer to the pool, unless it outgrew it.
+func putBody(b *[]byte) {
+	if cap(*b) != poolBody {
+		return
+	}
+	*b = (*b)[:0]
+	bodies.Put(b)
+}
 
 // acquire takes an in-flight slot, waiting at most h.wait.
 func (h *hub) acquire(ctx context.Context) bool {

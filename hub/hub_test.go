@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -228,6 +229,110 @@ func TestBodyLimits(t *testing.T) {
 	}
 	if n := len(r.rec.Calls()) + len(small.rec.Calls()); n != 0 {
 		t.Errorf("device saw %d commands", n)
+	}
+}
+
+// TestBodySizes: envelopes are read whole whatever their size up to the
+// cap and however they are framed (Content-Length or chunked), into pooled
+// buffers for small ones and growing ones for the rest.
+func TestBodySizes(t *testing.T) {
+	r := newRig(t, nil)
+	url := r.serve(t)
+	// A valid envelope of over 4 KiB: the device refuses its args, with
+	// a signed reply.
+	long := `{"on":true,"x":"` + strings.Repeat("a", 5000) + `"}`
+	garbage := bytes.Repeat([]byte{7}, 5000)
+	for _, c := range []struct {
+		name    string
+		body    func() []byte
+		ok      bool // 200 with ok true; else ok false, or refused when refused is set
+		refused bool
+	}{
+		{"small", func() []byte { return r.seal(t, r.owner, "light", `{"on":true}`) }, true, false},
+		{"over 4 KiB", func() []byte { return r.seal(t, r.owner, "light", long) }, false, false},
+		{"empty", func() []byte { return nil }, false, true},
+		{"5000 bytes of garbage", func() []byte { return garbage }, false, true},
+		{"64 KiB of garbage", func() []byte { return bytes.Repeat([]byte{1}, hub.DefaultMaxBody) }, false, true},
+	} {
+		for _, chunked := range []bool{false, true} {
+			env := c.body()
+			var body io.Reader = bytes.NewReader(env)
+			if chunked {
+				body = struct{ io.Reader }{body} // no length known
+			}
+			req, _ := http.NewRequest(http.MethodPost, url+hub.CommandsPath, body)
+			if chunked && req.ContentLength != 0 {
+				t.Fatalf("request has a Content-Length %d", req.ContentLength)
+			}
+			what := fmt.Sprintf("%s, chunked=%v", c.name, chunked)
+			resp := do(t, nil, req)
+			if c.refused {
+				checkRefused(t, what, resp)
+				continue
+			}
+			if resp.status != http.StatusOK {
+				t.Errorf("%s: status %d", what, resp.status)
+				continue
+			}
+			rep, err := command.OpenReply(r.owner, r.devKey.PublicKey(), env, resp.body, time.Now())
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				continue
+			}
+			if rep.OK != c.ok {
+				t.Errorf("%s: ok=%v (%s), want %v", what, rep.OK, rep.Error, c.ok)
+			}
+		}
+	}
+}
+
+// TestRequestsOutliveBuffers: a Handler may keep a Request after it
+// returns; later requests (which reuse the hub's envelope buffers) do not
+// change it.
+func TestRequestsOutliveBuffers(t *testing.T) {
+	devKey, owner := testKey(t, "device"), testKey(t, "owner")
+	opener := &command.Opener{Device: devKey, Owners: command.StaticOwners(owner.PublicKey())}
+	var mu sync.Mutex
+	var kept []*command.Request
+	h := hub.New(opener, hub.HandlerFunc(func(ctx context.Context, req *command.Request) (any, error) {
+		mu.Lock()
+		kept = append(kept, req)
+		mu.Unlock()
+		return nil, nil
+	}), &hub.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	const n = 40
+	want := make(map[string]string, n) // name -> args
+	var wg sync.WaitGroup
+	for i := range n {
+		name, args := fmt.Sprint("cmd", i), fmt.Sprintf(`{"i":%d,"pad":%q}`, i, strings.Repeat("x", i*50))
+		want[name] = args
+		env, err := command.Seal(nil, owner, devKey.PublicKey(), command.Command{Name: name, Args: []byte(args)}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			resp, err := http.Post(srv.URL+hub.CommandsPath, "application/octet-stream", bytes.NewReader(env))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s: status %d", name, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	if len(kept) != n {
+		t.Fatalf("handler saw %d requests, want %d", len(kept), n)
+	}
+	for _, req := range kept {
+		if args, ok := want[req.Command.Name]; !ok || string(req.Command.Args) != args || req.Sender != owner.PublicKey() {
+			t.Errorf("kept request changed: %q %s from %s", req.Command.Name, req.Command.Args, req.Sender)
+		}
 	}
 }
 
