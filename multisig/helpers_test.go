@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -144,29 +142,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-}
-
-// timeShifter fronts a nistest node and answers /time-sync/network-time
-// with the node's network time moved by shift: a node whose clock is off
-// (nistest nodes share one network time, so a lie about time needs this).
-func timeShifter(t testing.TB, node *nistest.Node, shift time.Duration) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/time-sync/network-time" {
-			http.NotFound(w, r)
-			return
-		}
-		nt, err := node.Client().NetworkTime(r.Context())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		ms := nt.Add(shift).Sub(nem.Epoch).Milliseconds()
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]int64{"sendTimeStamp": ms, "receiveTimeStamp": ms})
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
 }
 
 func ctxT(t testing.TB) context.Context {

@@ -42,14 +42,15 @@ func TestNetworkTimeHonest(t *testing.T) {
 	}
 }
 
-// Nodes whose clocks are off by the given shifts (fronted by a proxy, since
-// nistest nodes share one network time).
+// shiftedResolver sets node i's clock off by shifts[i] and returns a
+// resolver over all the nodes.
 func shiftedResolver(t *testing.T, net *nistest.Network, shifts []time.Duration) *multisig.Resolver {
-	nodes := make([]string, len(shifts))
 	for i, s := range shifts {
-		nodes[i] = timeShifter(t, net.Node(i), s)
+		if err := net.Node(i).SetBehavior(nistest.TimeShifted(s)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return &multisig.Resolver{Nodes: nodes, HTTP: testHTTP}
+	return resolver(net)
 }
 
 func TestNetworkTimeMedianAndSpread(t *testing.T) {
