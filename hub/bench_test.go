@@ -90,7 +90,7 @@ func benchHub(apps int) (*hub.Server, error) {
 		pubs[i] = k.PublicKey()
 	}
 	opener := &command.Opener{Device: devKey, Owners: command.StaticOwners(pubs...)}
-	return hub.NewServer(hub.New(opener, hub.DeviceHandler(device.NewSim()), nil), "", nil), nil
+	return hub.NewServer(hub.New(opener, device.NewSim(), nil), "", nil), nil
 }
 
 // runBenchServer serves a bench hub on a loopback port, prints its address,

@@ -5,16 +5,21 @@
 //
 // # Where to start
 //
-// Call [New] with the device's Opener and a Handler — [DeviceHandler] wraps
-// a [device.Device] — and serve the handler with [NewServer], which sets
-// timeouts and halts the device on [Server.Shutdown]:
+// Call [New] with the device's Opener and a Handler — a [*device.Device] is
+// one, and its Halt is what shutdown calls — and serve the handler with
+// [NewServer], which sets timeouts and halts the device on
+// [Server.Shutdown]:
 //
 //	opener := &command.Opener{Device: deviceKey, Owners: owners}
-//	h := hub.New(opener, hub.DeviceHandler(dev), &hub.Options{Logger: slog.Default()})
+//	h := hub.New(opener, dev, &hub.Options{Logger: slog.Default()}) // dev is a *device.Device
 //	srv := hub.NewServer(h, "127.0.0.1:8080", nil)
 //	go srv.ListenAndServe()
 //	// … on SIGTERM:
 //	srv.Shutdown(ctx) // waits for commands in progress, then dev.Halt()
+//
+// Any other [device.Commander] (a devicetest.Recorder, say) becomes a
+// Handler with [DeviceHandler]; a [HandlerFunc] serves commands that are
+// not a device's at all.
 //
 // The handler returned by New is an ordinary [net/http.Handler]; mount it
 // anywhere, but give its server the read timeouts that [Server] sets.

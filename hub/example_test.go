@@ -18,6 +18,7 @@ import (
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/device/devicetest"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/nem"
 )
@@ -32,7 +33,7 @@ func ExampleNew() {
 		Owners: command.StaticOwners(ownerKey.PublicKey()),
 	}
 	dev := device.NewSim() // light and fan on simulated pins
-	h := hub.New(opener, hub.DeviceHandler(dev), nil)
+	h := hub.New(opener, dev, nil)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
@@ -85,7 +86,7 @@ func ExampleNewServer() {
 	opener := &command.Opener{Device: key, Owners: command.StaticOwners(owner)}
 	dev := device.NewSim()
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	h := hub.New(opener, hub.DeviceHandler(dev), &hub.Options{Logger: logger, Network: nem.Testnet})
+	h := hub.New(opener, dev, &hub.Options{Logger: logger, Network: nem.Testnet})
 	srv := hub.NewServer(h, "127.0.0.1:8080", &hub.ServerOptions{Logger: logger})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -105,4 +106,36 @@ func ExampleNewServer() {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("serve", "err", err)
 	}
+}
+
+// A hub in front of a devicetest.Recorder, as a test of an app would use:
+// the recorder answers with canned results and keeps every command that
+// reached it. A *device.Device needs no DeviceHandler; other
+// device.Commanders do.
+func ExampleDeviceHandler() {
+	deviceKey, _ := nem.GeneratePrivateKey(nil)
+	ownerKey, _ := nem.GeneratePrivateKey(nil)
+	opener := &command.Opener{Device: deviceKey, Owners: command.StaticOwners(ownerKey.PublicKey())}
+	rec := &devicetest.Recorder{Results: map[string]any{"status": map[string]bool{"light": true}}}
+	srv := httptest.NewServer(hub.New(opener, hub.DeviceHandler(rec), nil))
+	defer srv.Close()
+
+	env, _ := command.Seal(nil, ownerKey, deviceKey.PublicKey(), command.Command{Name: "status"}, time.Now())
+	resp, err := http.Post(srv.URL+hub.CommandsPath, "application/octet-stream", bytes.NewReader(env))
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	reply, err := command.OpenReply(ownerKey, deviceKey.PublicKey(), env, body, time.Now())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(reply.OK, string(reply.Result))
+	for _, c := range rec.Calls() {
+		fmt.Println("the device got:", c.Name)
+	}
+	// Output:
+	// true {"light":true}
+	// the device got: status
 }

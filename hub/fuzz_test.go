@@ -30,7 +30,7 @@ func newFuzzHub(t testing.TB) http.Handler {
 		Clock:     func() time.Time { return fuzzTime },
 		NotBefore: fuzzTime.Add(-time.Hour),
 	}
-	return hub.New(opener, hub.DeviceHandler(device.NewSim()), &hub.Options{MaxBody: fuzzMaxBody})
+	return hub.New(opener, device.NewSim(), &hub.Options{MaxBody: fuzzMaxBody})
 }
 
 // fuzzSeeds are the envelopes in testdata/fuzz/FuzzCommands, sealed as

@@ -59,15 +59,21 @@ func (f HandlerFunc) Handle(ctx context.Context, req *command.Request) (any, err
 }
 
 // Halter is what [Server.Shutdown] halts: a device, whose Halt drives every
-// output to its safe level. [*device.Device] is one.
+// output to its safe level. [*device.Device] is one, and so is the Handler
+// of [DeviceHandler].
 type Halter interface {
 	Halt() error
 }
 
 // DeviceHandler returns a [Handler] that runs each request's command on c
-// (a [*device.Device] or a devicetest recorder) with c.Do, and whose Halt
-// halts c. A command c refuses (unknown name, bad args, hardware error)
-// gets a signed reply with ok false and the error's text.
+// with c.Do, and whose Halt halts c. A command c refuses (unknown name, bad
+// args, hardware error) gets a signed reply with ok false and the error's
+// text.
+//
+// A [*device.Device] needs no wrapping: it is a Handler and a [Halter] as
+// it stands, so pass it to [New] directly. DeviceHandler is for other
+// [device.Commander] implementations, such as a devicetest.Recorder in
+// tests or a Commander of your own.
 func DeviceHandler(c device.Commander) Handler {
 	if c == nil {
 		panic("hub: DeviceHandler of a nil Commander")

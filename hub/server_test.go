@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -120,32 +121,46 @@ func isReset(err error) bool {
 	return errors.As(err, &op) && !op.Timeout()
 }
 
+// TestShutdownHalts: Shutdown halts the device behind the handler, whether
+// New got a *device.Device itself or a Commander through DeviceHandler.
 func TestShutdownHalts(t *testing.T) {
-	r := newRig(t, nil)
-	if _, ok := r.handler.(hub.Halter); !ok {
-		t.Fatal("the handler of a DeviceHandler is not a Halter")
-	}
-	srv, url, done := startServer(t, r.handler, nil)
-	r.url = url
-	r.command(t, "light", `{"on":true}`)
-	r.command(t, "fan", `{"speed":3}`)
-	if l, f, _ := r.pins(); l != gpio.High || f != gpio.High {
-		t.Fatalf("pins %v %v", l, f)
-	}
-	if err := srv.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		t.Errorf("Serve returned %v", err)
-	}
-	if l, f, _ := r.pins(); l != gpio.Low || f != gpio.Low {
-		t.Errorf("after Shutdown: light %v fan %v, want Low Low", l, f)
-	}
-	if r.rec.Halts() != 1 {
-		t.Errorf("%d halts, want 1", r.rec.Halts())
-	}
-	if _, err := http.Get(url + hub.HealthPath); err == nil {
-		t.Error("the server still answers after Shutdown")
+	for _, direct := range []bool{true, false} {
+		t.Run(map[bool]string{true: "device", false: "DeviceHandler"}[direct], func(t *testing.T) {
+			r := newRig(t, nil)
+			h := r.handler // through DeviceHandler(r.rec)
+			if direct {
+				h = hub.New(r.opener, r.dev, &hub.Options{Logger: slog.New(slog.DiscardHandler)})
+			}
+			if _, ok := h.(hub.Halter); !ok {
+				t.Fatal("the handler is not a Halter")
+			}
+			srv, url, done := startServer(t, h, nil)
+			r.url = url
+			r.command(t, "light", `{"on":true}`)
+			r.command(t, "fan", `{"speed":3}`)
+			if l, f, _ := r.pins(); l != gpio.High || f != gpio.High {
+				t.Fatalf("pins %v %v", l, f)
+			}
+			if err := srv.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("Serve returned %v", err)
+			}
+			if l, f, _ := r.pins(); l != gpio.Low || f != gpio.Low {
+				t.Errorf("after Shutdown: light %v fan %v, want Low Low", l, f)
+			}
+			wantHalts := 1
+			if direct {
+				wantHalts = 0 // the recorder is not in the way
+			}
+			if r.rec.Halts() != wantHalts {
+				t.Errorf("%d recorder halts, want %d", r.rec.Halts(), wantHalts)
+			}
+			if _, err := http.Get(url + hub.HealthPath); err == nil {
+				t.Error("the server still answers after Shutdown")
+			}
+		})
 	}
 }
 
