@@ -40,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	opener := &command.Opener{Device: f.device, Owners: command.StaticOwners(f.owner.PublicKey())}
-	f.hub = httptest.NewServer(hub.New(opener, hub.DeviceHandler(device.NewSim()), nil))
+	f.hub = httptest.NewServer(hub.New(opener, device.NewSim(), nil))
 	t.Cleanup(f.hub.Close)
 	return f
 }

@@ -161,7 +161,7 @@ func play(ctx context.Context, w io.Writer, cfg config) (*outcome, error) {
 	}
 	logs := &records{}
 	opener := &command.Opener{Device: devKey, Owners: owners}
-	h := hub.New(opener, hub.DeviceHandler(dev), &hub.Options{Logger: slog.New(logs), Network: chain.NetworkID()})
+	h := hub.New(opener, dev, &hub.Options{Logger: slog.New(logs), Network: chain.NetworkID()})
 	srv := hub.NewServer(h, "", nil)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -50,7 +50,6 @@ import (
 
 	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/examples/internal/serve"
-	"github.com/nemiot/nemiot/hub"
 )
 
 func main() {
@@ -106,7 +105,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if ready != nil {
 		cfg.Ready = func(a net.Addr) { ready(a, dev) }
 	}
-	if err := serve.Run(ctx, cfg, hub.DeviceHandler(dev)); err != nil {
+	if err := serve.Run(ctx, cfg, dev); err != nil {
 		fmt.Fprintf(stderr, "hub: %v\n", err)
 		dev.Halt()
 		return 1

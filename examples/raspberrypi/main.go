@@ -54,7 +54,6 @@ import (
 
 	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/examples/internal/serve"
-	"github.com/nemiot/nemiot/hub"
 )
 
 func main() {
@@ -143,7 +142,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "raspberrypi: %v\n", err)
 		return 1
 	}
-	if err := serve.Run(ctx, cfg, hub.DeviceHandler(dev)); err != nil {
+	if err := serve.Run(ctx, cfg, dev); err != nil {
 		fmt.Fprintf(stderr, "raspberrypi: %v\n", err)
 		dev.Halt()
 		return 1
