@@ -187,24 +187,30 @@ func medianHeight[T any](votes []vote[T]) uint64 {
 	return hs[len(hs)/2]
 }
 
+// fail reports a failed round. An answer is reported lagging only when it
+// is out of sync with both middle heights of the answers: with an even
+// number of answers split in two, nobody can tell which half is behind, and
+// liars claiming a higher chain must not get honest nodes blamed.
 func (r *round[T]) fail(votes []vote[T], cause error) error {
 	e := &QuorumError{What: r.what, Asked: len(votes), Needed: r.quorum, Cause: cause}
-	var med uint64
+	var lo, hi uint64
 	if r.heights {
-		var ok []vote[T]
+		var hs []uint64
 		for _, v := range votes {
 			if v.err == nil {
-				ok = append(ok, v)
+				hs = append(hs, v.height)
 			}
 		}
-		if len(ok) > 0 {
-			med = medianHeight(ok)
+		if len(hs) > 0 {
+			slices.Sort(hs)
+			lo, hi = hs[(len(hs)-1)/2], hs[len(hs)/2]
 		}
 	}
+	near := func(h, med uint64) bool { return h+r.maxLag >= med && h <= med+r.maxLag }
 	for _, v := range votes {
 		a := NodeAnswer{Node: v.node, Height: v.height, Answer: v.sum, Err: v.err}
-		if v.err == nil && r.heights && (v.height+r.maxLag < med || v.height > med+r.maxLag) {
-			a.Err = fmt.Errorf("%w: height %d, median %d", ErrLagging, v.height, med)
+		if v.err == nil && r.heights && !near(v.height, lo) && !near(v.height, hi) {
+			a.Err = fmt.Errorf("%w: height %d, median %d", ErrLagging, v.height, hi)
 		}
 		e.Answers = append(e.Answers, a)
 	}

@@ -251,3 +251,49 @@ func TestShuffleUniformAndNotPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Fewer than Quorum liars claiming a much higher chain neither drag the
+// agreed height up (an owner cache would then refuse honest answers as
+// rollbacks) nor get honest nodes reported lagging when the answers split
+// evenly between the true height and theirs.
+func TestQuorumBoostersDoNotDragHeight(t *testing.T) {
+	const n = 8
+	cases, failed := 0, 0
+	for a := 0; a < n; a++ {
+		for fails := 0; fails <= 4; fails++ {
+			bs := make([]behaviour, n)
+			bs[a], bs[(a+3)%n] = booster, booster
+			for k, i := 0, (a+1)%n; k < fails; i = (i + 1) % n {
+				if bs[i] == honest {
+					bs[i] = failing
+					k++
+				}
+			}
+			for seed := uint64(0); seed < 4; seed++ {
+				cases++
+				var asked atomic.Int32
+				out, err := testRound(bs, &asked, seed).run(context.Background())
+				if err != nil {
+					failed++
+					var qe *QuorumError
+					if !errors.As(err, &qe) || fails < 4 {
+						t.Fatalf("%v seed %d: %v", bs, seed, err)
+					}
+					for _, ans := range qe.Answers {
+						if ans.Height == height && errors.Is(ans.Err, ErrLagging) {
+							t.Fatalf("%v seed %d: an honest node blamed: %v", bs, seed, err)
+						}
+					}
+					continue
+				}
+				if out.value.key() != truth.key() || out.height != height {
+					t.Fatalf("%v seed %d: %s at height %d", bs, seed, out.value.summary(), out.height)
+				}
+			}
+		}
+	}
+	t.Logf("%d scenarios (%d without quorum), none dragged", cases, failed)
+	if failed == 0 {
+		t.Fatal("no scenario without a quorum: the report went untested")
+	}
+}

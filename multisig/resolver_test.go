@@ -137,6 +137,42 @@ func lieKinds(t *testing.T, d *device) []lieKind {
 	}
 }
 
+// liarScenario sets every node of net: liar liars[j] as kinds[assign[j]],
+// in case number c (odd) one further node failing, rotating through the
+// failures and the other nodes, and the rest honest. It returns what each
+// node does and how many stay honest.
+func liarScenario(t *testing.T, net *nistest.Network, liars []int, kinds []lieKind, assign []int, c int) (desc []string, honest int) {
+	t.Helper()
+	n := len(net.Nodes())
+	bs := make([]nistest.Behavior, n)
+	desc = make([]string, n)
+	for i := range desc {
+		desc[i] = "honest"
+	}
+	for j, i := range liars {
+		bs[i], desc[i] = kinds[assign[j]].make(i), kinds[assign[j]].name
+	}
+	honest = n - len(liars)
+	if c%2 == 1 {
+		f := failures[(c/2)%len(failures)]
+		var others []int
+		for i := range n {
+			if !slices.Contains(liars, i) {
+				others = append(others, i)
+			}
+		}
+		i := others[(c/2)%len(others)]
+		bs[i], desc[i] = f.b, f.name
+		honest--
+	}
+	for i, b := range bs {
+		if err := net.Node(i).SetBehavior(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return desc, honest
+}
+
 // failure is a node that gives no usable answer.
 type failure struct {
 	name string
@@ -214,35 +250,7 @@ func TestOwnersByzantine(t *testing.T) {
 	cases, noQuorum := 0, 0
 	for _, liars := range subsets(n, 2) {
 		for _, assign := range assignments(len(liars), len(kinds)) {
-			bs := make([]nistest.Behavior, n)
-			desc := make([]string, n)
-			for i := range desc {
-				desc[i] = "honest"
-			}
-			for j, i := range liars {
-				bs[i] = kinds[assign[j]].make(i)
-				desc[i] = kinds[assign[j]].name
-			}
-			// Every other case, one more node fails, rotating through the
-			// failure kinds and the non-lying nodes.
-			honest := n - len(liars)
-			if cases%2 == 1 {
-				f := failures[(cases/2)%len(failures)]
-				var others []int
-				for i := range n {
-					if !slices.Contains(liars, i) {
-						others = append(others, i)
-					}
-				}
-				i := others[(cases/2)%len(others)]
-				bs[i], desc[i] = f.b, f.name
-				honest--
-			}
-			for i, b := range bs {
-				if err := net.Node(i).SetBehavior(b); err != nil {
-					t.Fatal(err)
-				}
-			}
+			desc, honest := liarScenario(t, net, liars, kinds, assign, cases)
 			cases++
 			o, err := r.Owners(ctxT(t), d.address(net))
 			if honest >= 3 {
