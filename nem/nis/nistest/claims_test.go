@@ -1,6 +1,7 @@
 package nistest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -181,5 +182,135 @@ func TestClaimsBehavior(t *testing.T) {
 	}
 	if a, s := nistest.Ahead(3), nistest.TimeShifted(-time.Second); a != (nistest.Behavior{HeightBoost: 3}) || s != (nistest.Behavior{TimeShift: -time.Second}) {
 		t.Errorf("constructors: %+v, %+v", a, s)
+	}
+}
+
+// signedTransfer returns a transfer of amount from a to the device,
+// signed, dated now.
+func signedTransfer(t *testing.T, o *owners, amount uint64) *nis.SignedTransaction {
+	t.Helper()
+	now := nem.TimestampOf(o.net.Time())
+	tx := &nis.Transaction{Type: nis.TypeTransfer, Network: o.net.NetworkID(), TimeStamp: now, Deadline: now + 3600, Recipient: o.deviceAddr, Amount: amount}
+	tx.Fee = nis.MinimumFee(tx)
+	st, err := tx.Sign(o.a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// A node behind a reverse proxy that answers with an HTML page: the client
+// reports a *nis.Error with the HTTP status and no NIS message, matching the
+// sentinel of the status, or ErrBadResponse for an HTML page with 200.
+func TestHTMLError(t *testing.T) {
+	ctx := context.Background()
+	o := setup(t, 1)
+	nd := o.net.Node(0)
+	c := nd.Client()
+	for _, tc := range []struct {
+		status int
+		want   error // nil: a *nis.Error matching no sentinel
+	}{
+		{http.StatusBadGateway, nis.ErrUnavailable},
+		{http.StatusGatewayTimeout, nis.ErrUnavailable},
+		{http.StatusServiceUnavailable, nis.ErrUnavailable},
+		{http.StatusForbidden, nis.ErrUnauthorized},
+		{http.StatusInternalServerError, nil},
+		{http.StatusNotFound, nil}, // a proxy's 404 is not NIS saying "not found"
+		{http.StatusOK, nis.ErrBadResponse},
+	} {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			if err := nd.SetBehavior(nistest.HTMLError(tc.status)); err != nil {
+				t.Fatal(err)
+			}
+			code, body := rawGet(t, nd.URL()+"/chain/height")
+			if code != tc.status || !bytes.HasPrefix(body, []byte("<html>")) || !bytes.Contains(body, []byte(http.StatusText(tc.status))) {
+				t.Fatalf("raw answer %d %q", code, body)
+			}
+			height := o.net.Height()
+			calls := map[string]error{}
+			calls["Heartbeat"] = c.Heartbeat(ctx)
+			_, calls["ChainHeight"] = c.ChainHeight(ctx)
+			_, calls["NetworkTime"] = c.NetworkTime(ctx)
+			_, calls["Account"] = c.Account(ctx, o.deviceAddr)
+			_, calls["Transaction"] = c.Transaction(ctx, o.conversion)
+			_, calls["Announce"] = c.Announce(ctx, signedTransfer(t, o, 1))
+			for name, err := range calls {
+				var e *nis.Error
+				switch {
+				case err == nil:
+					t.Errorf("%s: no error", name)
+				case tc.status == http.StatusOK:
+					if !errors.Is(err, nis.ErrBadResponse) || errors.As(err, &e) {
+						t.Errorf("%s: %v, want ErrBadResponse", name, err)
+					}
+				case !errors.As(err, &e) || e.Status != tc.status || e.Kind != http.StatusText(tc.status) || e.Message != "" || e.Time != 0:
+					t.Errorf("%s: %v (%+v)", name, err, e)
+				case tc.want != nil && !errors.Is(err, tc.want):
+					t.Errorf("%s: %v is not %v", name, err, tc.want)
+				case tc.want == nil && slices.ContainsFunc(sentinels, func(s error) bool { return errors.Is(err, s) }):
+					t.Errorf("%s: %v matches a sentinel", name, err)
+				}
+			}
+			if o.net.Height() != height {
+				t.Error("a transaction announced through the proxy reached the chain")
+			}
+		})
+	}
+}
+
+var sentinels = []error{nis.ErrTooLarge, nis.ErrBadResponse, nis.ErrNotFound, nis.ErrUnavailable, nis.ErrBadRequest, nis.ErrUnsupported, nis.ErrUnauthorized, nis.ErrRejected}
+
+// A node of another network (a mainnet node in a testnet node list, say)
+// says so in /node/info, refuses the network's addresses as invalid, knows
+// public keys only by its own network's addresses and rejects the network's
+// transactions.
+func TestWrongNetwork(t *testing.T) {
+	ctx := context.Background()
+	o := setup(t, 2)
+	nd := o.net.Node(1)
+	c := nd.Client()
+	for _, other := range []nem.Network{nem.Mainnet, nem.Mijin} {
+		t.Run(fmt.Sprint(other), func(t *testing.T) {
+			if err := nd.SetBehavior(nistest.WrongNetwork(other)); err != nil {
+				t.Fatal(err)
+			}
+			if info, err := c.NodeInfo(ctx); err != nil || info.Network != other {
+				t.Errorf("node info: %+v, %v", info, err)
+			}
+			var e *nis.Error
+			if _, err := c.Account(ctx, o.deviceAddr); !errors.Is(err, nis.ErrBadRequest) || !errors.As(err, &e) || e.Message != "address must be valid" {
+				t.Errorf("account of the network: %v", err)
+			}
+			if _, err := c.IncomingTransfers(ctx, o.deviceAddr, nis.Page{}); !errors.Is(err, nis.ErrBadRequest) {
+				t.Errorf("transfers: %v", err)
+			}
+			// By key: an address of its own network, of an account it does not know.
+			acct, err := c.AccountByPublicKey(ctx, o.device.PublicKey())
+			if err != nil || acct.Address != o.device.PublicKey().Address(other) || acct.IsMultisig() || acct.Balance != 0 {
+				t.Errorf("by key: %+v, %v", acct, err)
+			}
+			// Its own network's addresses are valid, and unknown.
+			if acct, err := c.Account(ctx, o.device.Address(other)); err != nil || acct.IsMultisig() || acct.Balance != 0 {
+				t.Errorf("account of its network: %+v, %v", acct, err)
+			}
+			height := o.net.Height()
+			var ae *nis.AnnounceError
+			if _, err := c.Announce(ctx, signedTransfer(t, o, 2)); !errors.As(err, &ae) || ae.Code != 20 || ae.Message != "FAILURE_WRONG_NETWORK" {
+				t.Errorf("announce: %v", err)
+			}
+			if o.net.Height() != height {
+				t.Error("the transaction reached the chain")
+			}
+			// Heights and times are the network's.
+			if h, err := c.ChainHeight(ctx); err != nil || h != height {
+				t.Errorf("height %d, %v", h, err)
+			}
+		})
+	}
+	// Its own network, named: an honest node.
+	nd.SetBehavior(nistest.WrongNetwork(o.net.NetworkID()))
+	if acct, err := c.Account(ctx, o.deviceAddr); err != nil || len(acct.Cosignatories) != 3 {
+		t.Errorf("network named explicitly: %+v, %v", acct, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"slices"
+	"time"
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
@@ -99,4 +100,29 @@ func ExampleNetwork_AddTransfer() {
 	// Output:
 	// verifies: true
 	// message: fe4e545903
+}
+
+// A node that claims a chain 5000 blocks ahead of the others and whose
+// clock is an hour fast: what a resolver that takes a median of heights or
+// times must not be fooled by.
+func ExampleBehavior_claims() {
+	at := time.Date(2025, 11, 25, 10, 0, 0, 0, time.UTC)
+	net, err := nistest.Start(2, &nistest.Options{Clock: func() time.Time { return at }})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer net.Close()
+	b := nistest.Ahead(5000)
+	b.TimeShift = time.Hour
+	net.Node(1).SetBehavior(b)
+
+	ctx := context.Background()
+	for _, nd := range net.Nodes() {
+		h, _ := nd.Client().ChainHeight(ctx)
+		t, _ := nd.Client().NetworkTime(ctx)
+		fmt.Printf("node %d: height %d, network time %s\n", nd.Index(), h, t.Format(time.TimeOnly))
+	}
+	// Output:
+	// node 0: height 1000, network time 10:00:00
+	// node 1: height 6000, network time 11:00:00
 }

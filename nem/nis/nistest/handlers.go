@@ -85,6 +85,10 @@ func (nd *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if b.HTMLStatus != 0 {
+		writeHTML(w, b.HTMLStatus)
+		return
+	}
 	rt, ok := routes[r.URL.Path]
 	if !ok {
 		w.Header().Set("Content-Type", "text/html;charset=ISO-8859-1")
@@ -124,6 +128,15 @@ func exempt(path string, b Behavior) bool {
 		return b.ErrorMessage == msgLoading
 	}
 	return false
+}
+
+// writeHTML answers as nginx does when the server behind it fails.
+func writeHTML(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	text := strconv.Itoa(status) + " " + http.StatusText(status)
+	io.WriteString(w, "<html>\r\n<head><title>"+text+"</title></head>\r\n<body>\r\n<center><h1>"+text+
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 }
 
 var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}
@@ -210,6 +223,14 @@ func status(q *request) (int, []byte) {
 	return http.StatusOK, mustJSON(resultJSON{Code: code, Type: 4, Message: "status"})
 }
 
+// network returns the network the node serves (Behavior.Network).
+func (q *request) network() nem.Network {
+	if q.b.Network != 0 {
+		return q.b.Network
+	}
+	return q.nd.net.opts.Network
+}
+
 // height returns h as the node claims it (Behavior.HeightBoost).
 func (q *request) height(h int64) int64 { return max(h+int64(q.b.HeightBoost), 1) }
 
@@ -246,7 +267,7 @@ const nisVersion = "0.6.101"
 func (q *request) node() nodeJSON {
 	var n nodeJSON
 	n.MetaData.Features = int(q.features)
-	n.MetaData.NetworkID = int(int8(q.nd.net.opts.Network))
+	n.MetaData.NetworkID = int(int8(q.network()))
 	n.MetaData.Version = nisVersion
 	n.MetaData.Platform = "nistest (Go)"
 	n.Endpoint.Protocol = "http"
@@ -296,7 +317,7 @@ func (q *request) address() (nem.Address, int, []byte) {
 		code, body := q.nisError(http.StatusBadRequest, "encoded address cannot be null")
 		return nem.Address{}, code, body
 	}
-	a, err := nem.ParseAddressOn(strings.ToUpper(s), q.nd.net.opts.Network)
+	a, err := nem.ParseAddressOn(strings.ToUpper(s), q.network())
 	if err != nil || len(s) != 40 {
 		code, body := q.nisError(http.StatusBadRequest, "address must be valid")
 		return nem.Address{}, code, body
@@ -362,7 +383,7 @@ func multisigOf(acct *account) any {
 // accountAnswer builds an AccountMetaDataPair; echo, if not zero, is the key
 // a /from-public-key request asked for.
 func (q *request) accountAnswer(a nem.Address, echo nem.PublicKey) []byte {
-	net := q.nd.net.opts.Network
+	net := q.network()
 	acct := q.v.account(a)
 	key := acct.publicKey
 	if !echo.IsZero() {
@@ -419,7 +440,7 @@ func accountFromPublicKey(q *request) (int, []byte) {
 		}
 		return q.nisError(http.StatusInternalServerError, "public key must be 32 bytes")
 	}
-	return http.StatusOK, q.accountAnswer(k.Address(q.nd.net.opts.Network), k)
+	return http.StatusOK, q.accountAnswer(k.Address(q.network()), k)
 }
 
 type hashJSON struct {
@@ -499,7 +520,7 @@ func unconfirmed(q *request) (int, []byte) {
 	if code != 0 {
 		return code, body
 	}
-	net := q.nd.net.opts.Network
+	net := q.network()
 	type metaData struct {
 		Data *string `json:"data"`
 	}
@@ -555,7 +576,10 @@ func announce(q *request) (int, []byte) {
 	if err := json.Unmarshal(body, &st); err != nil {
 		return q.nisError(http.StatusBadRequest, "invalid announce request: "+err.Error())
 	}
-	code, h, inner := q.nd.net.announce(&st)
+	code, h, inner := failureWrongNetwork, st.Hash(), nis.Hash{}
+	if q.network() == q.nd.net.opts.Network {
+		code, h, inner = q.nd.net.announce(&st)
+	}
 	return http.StatusOK, mustJSON(struct {
 		Type                 int    `json:"type"`
 		Code                 int    `json:"code"`

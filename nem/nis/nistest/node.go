@@ -16,7 +16,8 @@ import (
 
 // Behavior is how a node answers. The zero Behavior is an honest node. The
 // constructors (Honest, Lying, Lagging, Ahead, TimeShifted, Slow, Down,
-// Malformed, Oversized, Error) make the common cases; fields can be
+// Malformed, Oversized, Error, HTMLError, WrongNetwork) make the common
+// cases; fields can be
 // combined, e.g. a lying node that is also slow, or one that claims a much
 // higher chain height to drag a median:
 //
@@ -66,6 +67,19 @@ type Behavior struct {
 	// answering, as NIS does, and 3 (not booted) for NIS_ILLEGAL_STATE_NOT_BOOTED.
 	ErrorStatus  int
 	ErrorMessage string
+	// HTMLStatus, if set, answers every request with an HTML page of this
+	// HTTP status instead of NIS JSON, as a reverse proxy in front of a NIS
+	// that is down does (502 Bad Gateway, 504 Gateway Timeout), or a captive
+	// portal (200). Announced transactions do not reach the chain.
+	HTMLStatus int
+	// Network, if set to another network than the Network's, makes the node
+	// a node of that network, as a misconfigured node list can give: its
+	// /node/info reports that network, it refuses an address of any other
+	// network with 400 "address must be valid" as NIS does, it answers a
+	// look-up by public key with the key's address on its network (an
+	// account the chain does not know), and it rejects announced
+	// transactions with FAILURE_WRONG_NETWORK.
+	Network nem.Network
 }
 
 // Lie is the multisig configuration a lying node reports.
@@ -117,6 +131,13 @@ func Oversized() Behavior { return Behavior{Oversized: 10 << 20} }
 func Error(status int, message string) Behavior {
 	return Behavior{ErrorStatus: status, ErrorMessage: message}
 }
+
+// HTMLError answers every request with an HTML error page of this HTTP
+// status, e.g. HTMLError(502) for a reverse proxy whose NIS is down.
+func HTMLError(status int) Behavior { return Behavior{HTMLStatus: status} }
+
+// WrongNetwork makes the node a node of network n (see Behavior.Network).
+func WrongNetwork(n nem.Network) Behavior { return Behavior{Network: n} }
 
 // Node is one NIS node of a [Network], listening on 127.0.0.1.
 type Node struct {
