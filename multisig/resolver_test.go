@@ -186,6 +186,8 @@ var failures = []failure{
 	{"500", nistest.Error(http.StatusInternalServerError, "Internal Server Error")},
 	{"503", nistest.Error(http.StatusServiceUnavailable, "NIS_ILLEGAL_STATE_NOT_BOOTED")},
 	{"lagging", nistest.Lagging(60)}, // sees the owners before the last change
+	{"proxy 502", nistest.HTMLError(http.StatusBadGateway)},
+	{"mainnet", nistest.WrongNetwork(nem.Mainnet)},
 }
 
 // subsets returns every subset of 0..n-1 with at most k elements, in order.
