@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
 	"slices"
@@ -148,14 +147,6 @@ func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-func keysString(keys []nem.PublicKey) string {
-	s := make([]string, len(keys))
-	for i, k := range keys {
-		s[i] = k.String()[:6]
-	}
-	return fmt.Sprint(s)
 }
 
 // recorder is an HTTP transport that records which hosts were asked.

@@ -213,12 +213,6 @@ func (nd *Node) SetFeatures(f nis.Features) {
 	nd.features = f
 }
 
-func (nd *Node) state() (Behavior, nis.Features) {
-	nd.mu.Lock()
-	defer nd.mu.Unlock()
-	return nd.behavior, nd.features
-}
-
 // listen starts serving if the node is not already.
 func (nd *Node) listen() error {
 	nd.life.Lock()
