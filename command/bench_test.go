@@ -111,10 +111,7 @@ func BenchmarkOpen(b *testing.B) {
 			for i := range b.N {
 				if i%len(pool) == 0 {
 					b.StopTimer()
-					st.replay.mu.Lock()
-					clear(st.replay.seen)
-					st.replay.byExp = st.replay.byExp[:0]
-					st.replay.mu.Unlock()
+					st.replay.reset()
 					b.StartTimer()
 				}
 				if _, err := f.opener.Open(ctx, pool[i%len(pool)]); err != nil {

@@ -116,7 +116,7 @@ func (o *Opener) state(ctx context.Context) (*openerState, error) {
 	if capacity <= 0 {
 		capacity = DefaultReplayCapacity
 	}
-	st.replay = newReplayCache(capacity)
+	st.replay = newReplayCacheWindow(capacity, st.windowMs)
 	size := o.KeyCacheSize
 	if size <= 0 {
 		size = DefaultKeyCacheSize
