@@ -3,6 +3,7 @@ package command
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -170,5 +171,54 @@ func BenchmarkOpenReply(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkApp compares the app side's functions (api=func: Seal and
+// OpenReply, a key agreement each) with a Sender's methods (api=Sender,
+// the key agreement made once). Compare with benchstat -col /api.
+func BenchmarkApp(b *testing.B) {
+	for _, s := range benchSuites {
+		f, env, req := opened(b, s.suite)
+		rep, err := req.Reply(nil, benchResult, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dev := f.device.PublicKey()
+		snd, err := NewSender(f.owner, dev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		now := t0.Add(time.Second)
+		ops := []struct {
+			op, api string
+			run     func() error
+		}{
+			{"Seal", "func", func() error { _, err := seal(nil, f.owner, dev, benchCmd, t0, s.suite); return err }},
+			{"Seal", "Sender", func() error { _, err := snd.seal(nil, benchCmd, t0, s.suite); return err }},
+			{"OpenReply", "func", func() error { _, err := OpenReply(f.owner, dev, env, rep, now); return err }},
+			{"OpenReply", "Sender", func() error { _, err := snd.OpenReply(env, rep, now); return err }},
+		}
+		for _, o := range ops {
+			b.Run(fmt.Sprintf("op=%s/suite=%s/api=%s", o.op, s.name, o.api), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := o.run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkNewSender(b *testing.B) {
+	f := newFixture(b)
+	dev := f.device.PublicKey()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewSender(f.owner, dev); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -66,6 +66,46 @@ func Example() {
 	// app reads ok=true result={"on":true}
 }
 
+// An app that talks to one device again and again keeps a Sender for it:
+// the key agreement with the device is made once, in NewSender, instead of
+// in every Seal and OpenReply.
+func ExampleSender() {
+	owner, device := newKey(), newKey()
+	opener := &command.Opener{Device: device, Owners: command.StaticOwners(owner.PublicKey())}
+
+	s, err := command.NewSender(owner, device.PublicKey())
+	if err != nil {
+		log.Fatal(err) // device is not a valid public key
+	}
+	for _, level := range []int{20, 80} {
+		cmd := command.Command{Name: "dim", Args: json.RawMessage(fmt.Sprintf(`{"level":%d}`, level))}
+		env, err := s.Seal(nil, cmd, time.Now())
+		if err != nil {
+			log.Fatal(err)
+		}
+
+		// The device.
+		req, err := opener.Open(context.Background(), env)
+		if err != nil {
+			log.Fatal(command.Opaque(err))
+		}
+		reply, err := req.Reply(nil, map[string]any{"level": level}, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+
+		// The app checks the reply against what it sent.
+		r, err := s.OpenReply(env, reply, time.Now())
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s: ok=%v result=%s\n", req.Command.Args, r.OK, r.Result)
+	}
+	// Output:
+	// {"level":20}: ok=true result={"level":20}
+	// {"level":80}: ok=true result={"level":80}
+}
+
 // A device that two of its three owners must command together: the sender
 // proposes, a second owner inspects and cosigns, the device opens.
 func ExamplePropose() {

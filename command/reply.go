@@ -29,7 +29,13 @@ func OpenReply(app *nem.PrivateKey, device nem.PublicKey, sent, reply []byte, no
 	if app == nil {
 		return nil, refuse(ErrConfig, "no app key")
 	}
-	appPub := app.PublicKey()
+	k := sendKeys{app: app, device: device}
+	return k.openReply(sent, reply, now)
+}
+
+// openReply is OpenReply with the keys at hand.
+func (k *sendKeys) openReply(sent, reply []byte, now time.Time) (*Reply, error) {
+	appPub, device := k.app.PublicKey(), k.device
 	s, err := parse(sent, true)
 	if err != nil {
 		return nil, err
@@ -64,12 +70,20 @@ func OpenReply(app *nem.PrivateKey, device nem.PublicKey, sent, reply []byte, no
 	if t.Before(now.Add(-DefaultWindow)) {
 		return nil, refuse(ErrStale, "reply dated before the window")
 	}
-	if !device.Verify(r.signedMessage(), r.sig) {
+	var verified bool
+	if k.v != nil {
+		verified = k.v.Verify(r.signedMessage(), r.sig)
+	} else {
+		verified = device.Verify(r.signedMessage(), r.sig)
+	}
+	if !verified {
 		return nil, refuse(ErrBadSignature, "device signature")
 	}
-	sk, err := app.SharedKey(device)
-	if err != nil {
-		return nil, refuse(ErrDecrypt, "no key agreement with the device")
+	sk := k.sk
+	if sk == nil {
+		if sk, err = k.app.SharedKey(device); err != nil {
+			return nil, refuse(ErrDecrypt, "no key agreement with the device")
+		}
 	}
 	body, err := decrypt(sk, r.suite, r.ct)
 	if err != nil {

@@ -51,6 +51,23 @@ func sealKind(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd 
 	if sender == nil {
 		return nil, nil, fmt.Errorf("%w: no sender key", ErrInvalidCommand)
 	}
+	k := sendKeys{app: sender, device: device}
+	return k.seal(rand, cmd, now, suite, kind)
+}
+
+// sendKeys is what sealing a command and opening its reply need: the app's
+// key and the device's, and, when a Sender made them once, the device's
+// decoded key and the key agreement. With v or sk nil, each call makes its
+// own.
+type sendKeys struct {
+	app    *nem.PrivateKey // not nil
+	device nem.PublicKey
+	v      *nem.Verifier
+	sk     *nem.SharedKey
+}
+
+// seal is sealKind with the keys at hand.
+func (k *sendKeys) seal(rand io.Reader, cmd Command, now time.Time, suite, kind byte) (env, body []byte, err error) {
 	if cmd.Name == "" {
 		return nil, nil, fmt.Errorf("%w: empty name", ErrInvalidCommand)
 	}
@@ -69,11 +86,13 @@ func sealKind(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd 
 	if err != nil {
 		return nil, nil, err
 	}
-	sk, err := sender.SharedKey(device)
-	if err != nil {
-		return nil, nil, fmt.Errorf("command: device key: %w", err)
+	sk := k.sk
+	if sk == nil {
+		if sk, err = k.app.SharedKey(k.device); err != nil {
+			return nil, nil, fmt.Errorf("command: device key: %w", err)
+		}
 	}
-	env, err = build(rand, sender, sk, device, kind, suite, ms, &nonce, body)
+	env, err = build(rand, k.app, sk, k.device, kind, suite, ms, &nonce, body)
 	if err != nil {
 		return nil, nil, err
 	}
