@@ -117,7 +117,7 @@
 // key agreement (the ECDH point for CBC, the HKDF key for GCM), so opening an
 // envelope costs about one signature verification. That cache is bounded
 // ([Opener.KeyCacheSize]) and holds only keys the OwnerSource accepted. The
-// replay cache takes about 30 to 45 bytes per live entry, so the default
+// replay cache takes about 30 to 50 bytes per live entry, so the default
 // capacity of 100,000 fits in under 5 MB, and it allocates nothing per
 // envelope once warm.
 //
