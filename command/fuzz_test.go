@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -241,7 +243,8 @@ func checkMembers(t *testing.T, body []byte) {
 // bodies sealed into replies the device really signed, checked against a
 // command the app sent. Invariants: no panic; typed refusals only; what
 // parses re-encodes; an accepted reply's body is a JSON object whose "re"
-// is the sent nonce and whose "ok" is a boolean.
+// is the sent nonce and whose "ok" is a boolean; a Sender answers every
+// input exactly as OpenReply does.
 func FuzzOpenReply(f *testing.F) {
 	k := loadFuzzKeys(f)
 	requireCorpus(f, "FuzzOpenReply")
@@ -271,6 +274,19 @@ func FuzzOpenReply(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	snd, err := NewSender(app, dev)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// openReply is OpenReply, checked against the Sender's answer.
+	openReply := func(t *testing.T, reply []byte) (*Reply, error) {
+		r, err := OpenReply(app, dev, sent, reply, now)
+		sr, serr := snd.OpenReply(sent, reply, now)
+		if !reflect.DeepEqual(r, sr) || fmt.Sprint(err) != fmt.Sprint(serr) {
+			t.Fatalf("OpenReply gives %+v, %v; Sender.OpenReply %+v, %v", r, err, sr, serr)
+		}
+		return r, err
+	}
 	f.Fuzz(func(t *testing.T, reply, body []byte) {
 		checkMembers(t, body)
 		if e, err := parseEnvelope(reply); err == nil {
@@ -278,7 +294,7 @@ func FuzzOpenReply(f *testing.F) {
 				t.Fatalf("parsed reply re-encodes differently")
 			}
 		}
-		_, err := OpenReply(app, dev, sent, reply, now)
+		_, err := openReply(t, reply)
 		checkRefusal(t, err, secret)
 
 		nonce := [NonceSize]byte{9}
@@ -287,7 +303,7 @@ func FuzzOpenReply(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := OpenReply(app, dev, sent, signed, now)
+			r, err := openReply(t, signed)
 			checkRefusal(t, err, secret)
 			if err != nil {
 				continue
