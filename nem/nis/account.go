@@ -91,6 +91,9 @@ func (c *Client) Account(ctx context.Context, a nem.Address) (*Account, error) {
 	if acct.Address != a {
 		return nil, badResponse(path, "asked for %s, answered %s", a, acct.Address)
 	}
+	if err := c.checkNetwork(path, acct); err != nil {
+		return nil, err
+	}
 	return acct, nil
 }
 
@@ -113,7 +116,23 @@ func (c *Client) AccountByPublicKey(ctx context.Context, k nem.PublicKey) (*Acco
 	if acct.PublicKey != k {
 		return nil, badResponse(path, "asked for key %s, answered key %s", k, acct.PublicKey)
 	}
+	// NIS derives the address from the key on its own network; an answer
+	// whose address is not the key's is made up.
+	if want := k.Address(acct.Address.Network()); acct.Address != want {
+		return nil, badResponse(path, "address %s is not key %s's (%s)", acct.Address, k, want)
+	}
+	if err := c.checkNetwork(path, acct); err != nil {
+		return nil, err
+	}
 	return acct, nil
+}
+
+// checkNetwork refuses an account of another network than c.Network.
+func (c *Client) checkNetwork(path string, acct *Account) error {
+	if c.Network != 0 && acct.Address.Network() != c.Network {
+		return badResponse(path, "account %s is on %s, want %s", acct.Address, acct.Address.Network(), c.Network)
+	}
+	return nil
 }
 
 type multisigInfoWire struct {

@@ -35,6 +35,11 @@ type Client struct {
 	// MaxBody caps every response body (after gzip decompression); 0 means
 	// [DefaultMaxBody]. A bigger body fails with [ErrTooLarge], unread.
 	MaxBody int64
+	// Network, when set, is the network the node must serve: an account
+	// answer whose address is of another network fails with
+	// [ErrBadResponse] instead of being returned. 0 accepts any network
+	// (callers should then check [Account].Address.Network themselves).
+	Network nem.Network
 }
 
 // NewClient returns a client for the node at baseURL that sends requests

@@ -314,3 +314,27 @@ func TestWrongNetwork(t *testing.T) {
 		t.Errorf("network named explicitly: %+v, %v", acct, err)
 	}
 }
+
+// TestClientNetwork: a client told which network to expect refuses a node
+// that answers for another one, by address and by key.
+func TestClientNetwork(t *testing.T) {
+	ctx := context.Background()
+	o := setup(t, 2)
+	nd := o.net.Node(1)
+	c := nd.Client()
+	c.Network = o.net.NetworkID()
+	if acct, err := c.AccountByPublicKey(ctx, o.device.PublicKey()); err != nil || acct.Address != o.deviceAddr {
+		t.Fatalf("honest node: %+v, %v", acct, err)
+	}
+	for _, other := range []nem.Network{nem.Mainnet, nem.Mijin} {
+		if err := nd.SetBehavior(nistest.WrongNetwork(other)); err != nil {
+			t.Fatal(err)
+		}
+		if acct, err := c.AccountByPublicKey(ctx, o.device.PublicKey()); !errors.Is(err, nis.ErrBadResponse) {
+			t.Errorf("%s node by key: %+v, %v; want ErrBadResponse", other, acct, err)
+		}
+		if acct, err := c.Account(ctx, o.device.Address(other)); !errors.Is(err, nis.ErrBadResponse) {
+			t.Errorf("%s node by %s address: %+v, %v; want ErrBadResponse", other, other, acct, err)
+		}
+	}
+}
