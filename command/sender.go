@@ -40,8 +40,14 @@ func NewSender(app *nem.PrivateKey, device nem.PublicKey) (*Sender, error) {
 	return &Sender{k: sendKeys{app: app, device: device, v: v, sk: sk}}, nil
 }
 
-// Device returns the device's public key.
-func (s *Sender) Device() nem.PublicKey { return s.k.device }
+// Device returns the device's public key (zero for a Sender not made by
+// NewSender).
+func (s *Sender) Device() nem.PublicKey {
+	if s == nil {
+		return nem.PublicKey{}
+	}
+	return s.k.device
+}
 
 // Seal is [Seal] from the Sender's app key to its device: a command
 // envelope dated now, in the GCM suite, reading from rand (nil means

@@ -177,6 +177,9 @@ func TestNewSenderErrors(t *testing.T) {
 		}
 		_, err := s.OpenReply(nil, nil, t0)
 		wantRefused(t, err, ErrConfig)
+		if !s.Device().IsZero() {
+			t.Errorf("%v: Device() = %s", s, s.Device())
+		}
 	}
 	s := newSender(t, f)
 	if _, err := s.Seal(nil, Command{}, t0); !errors.Is(err, ErrInvalidCommand) {
