@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"filippo.io/edwards25519"
 )
@@ -28,6 +29,21 @@ type SharedKey struct {
 	point [32]byte    // encoded ECDH point, as NIS computes it
 	gcm   cipher.AEAD // AES-256-GCM under HKDF-SHA256(point, info "nem-nis1")
 }
+
+const redactedShared = "nem.SharedKey(REDACTED)"
+
+// String, GoString, Format and LogValue print a redacted placeholder: the
+// shared point is as secret as the private keys it comes from.
+func (s SharedKey) String() string { return redactedShared }
+
+// GoString is like String.
+func (s SharedKey) GoString() string { return redactedShared }
+
+// Format writes the redacted placeholder for every verb.
+func (s SharedKey) Format(f fmt.State, _ rune) { io.WriteString(f, redactedShared) }
+
+// LogValue keeps the shared point out of log/slog output.
+func (s SharedKey) LogValue() slog.Value { return slog.StringValue(redactedShared) }
 
 // SharedKey agrees a key with peer. The result is the one NIS and nem-sdk
 // compute, including for public keys with a small-order component. It fails

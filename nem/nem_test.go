@@ -99,6 +99,27 @@ func TestPrivateKeyRedacted(t *testing.T) {
 	}
 }
 
+func TestSharedKeyRedacted(t *testing.T) {
+	a := mustKey(t, vecPriv)
+	b, _ := GeneratePrivateKey(nil)
+	sk, err := a.SharedKey(b.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	point := fmt.Sprintf("%x", sk.point[:8])
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("shared", "sk", sk)
+	for _, out := range []string{
+		fmt.Sprint(sk), fmt.Sprintf("%v %+v %#v %s %x %X %d", sk, sk, sk, sk, sk, sk, sk),
+		fmt.Sprintf("%v %+v %#v", *sk, *sk, *sk), fmt.Sprintf("%+v", struct{ S *SharedKey }{sk}),
+		fmt.Sprintf("%#v", struct{ S SharedKey }{*sk}), logged.String(),
+	} {
+		if strings.Contains(strings.ToLower(out), point) || !strings.Contains(out, "REDACTED") {
+			t.Fatalf("shared key not redacted in %q", out)
+		}
+	}
+}
+
 func TestPrivateKeyEqual(t *testing.T) {
 	a, b := mustKey(t, vecPriv), mustKey(t, "00"+vecPriv)
 	c, _ := GeneratePrivateKey(nil)
