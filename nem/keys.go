@@ -217,8 +217,8 @@ func (p *PublicKey) UnmarshalText(b []byte) error {
 // the key must not be all zeros and must decode to a curve point, and the
 // recomputed R must equal the signature's R byte for byte.
 func (p PublicKey) Verify(message []byte, sig Signature) bool {
-	v, err := NewVerifier(p)
-	if err != nil {
+	var v Verifier // on the stack: one verification allocates nothing
+	if v.init(p) != nil {
 		return false
 	}
 	return v.Verify(message, sig)
@@ -235,15 +235,24 @@ type Verifier struct {
 // [ErrInvalidKey] for the all-zero key and for bytes that are not a curve
 // point: no signature verifies under those.
 func NewVerifier(p PublicKey) (*Verifier, error) {
-	if p.IsZero() {
-		return nil, fmt.Errorf("%w: all-zero public key", ErrInvalidKey)
+	v := new(Verifier)
+	if err := v.init(p); err != nil {
+		return nil, err
 	}
-	v := &Verifier{key: p}
+	return v, nil
+}
+
+// init decodes p into v.
+func (v *Verifier) init(p PublicKey) error {
+	if p.IsZero() {
+		return fmt.Errorf("%w: all-zero public key", ErrInvalidKey)
+	}
+	v.key = p
 	if _, err := v.negA.SetBytes(p[:]); err != nil {
-		return nil, fmt.Errorf("%w: public key is not a curve point", ErrInvalidKey)
+		return fmt.Errorf("%w: public key is not a curve point", ErrInvalidKey)
 	}
 	v.negA.Negate(&v.negA)
-	return v, nil
+	return nil
 }
 
 // PublicKey returns the key v verifies for.
