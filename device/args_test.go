@@ -113,16 +113,25 @@ func TestArgsFields(t *testing.T) {
 	}
 }
 
+// BenchmarkParseArgs measures parsing a typical args object and reading a
+// field from it.
 func BenchmarkParseArgs(b *testing.B) {
-	raw := json.RawMessage(`{"speed": 2}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		a, err := parseArgs(raw)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := a.integer("speed", 0, 3); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct{ name, raw, field string }{
+		{"speed", `{"speed": 2}`, "speed"},
+		{"two", `{"reg":250,"n":32}`, "n"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			raw := json.RawMessage(c.raw)
+			b.ReportAllocs()
+			for b.Loop() {
+				a, err := parseArgs(raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := a.integer(c.field, 0, 255); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

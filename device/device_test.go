@@ -1027,31 +1027,54 @@ func TestResultsAreCopies(t *testing.T) {
 	}
 }
 
+// benchCommands are the hub's common commands on NewSim: each benchmark
+// alternates between two args so every call changes the pins.
+var benchCommands = []struct {
+	name string
+	args [2]json.RawMessage
+}{
+	{"light", [2]json.RawMessage{json.RawMessage(`{"on":true}`), json.RawMessage(`{"on":false}`)}},
+	{"fan", [2]json.RawMessage{json.RawMessage(`{"speed":2}`), json.RawMessage(`{"speed":1}`)}},
+	{"status", [2]json.RawMessage{nil, nil}},
+}
+
+// BenchmarkDo measures Device.Do for each common command.
 func BenchmarkDo(b *testing.B) {
-	d := device.NewSim()
-	ctx := context.Background()
-	on, off := json.RawMessage(`{"on":true}`), json.RawMessage(`{"on":false}`)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		a := on
-		if i&1 == 1 {
-			a = off
-		}
-		i++
-		if _, err := d.Do(ctx, "light", a); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range benchCommands {
+		b.Run(c.name, func(b *testing.B) {
+			d := device.NewSim()
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := d.Do(ctx, c.name, c.args[i&1]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }
 
-func BenchmarkStatus(b *testing.B) {
-	d := device.NewSim()
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := d.Do(ctx, "status", nil); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkDoJSON measures Device.Do plus encoding its result with
+// encoding/json, which is what the hub does with every result.
+func BenchmarkDoJSON(b *testing.B) {
+	for _, c := range benchCommands {
+		b.Run(c.name, func(b *testing.B) {
+			d := device.NewSim()
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				res, err := d.Do(ctx, c.name, c.args[i&1])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := json.Marshal(res); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }
