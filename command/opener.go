@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -317,15 +316,6 @@ func (o *Opener) required(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// replyBody is the JSON body of a reply envelope.
-type replyBody struct {
-	Re     string          `json:"re"`
-	OK     bool            `json:"ok"`
-	Result json.RawMessage `json:"result,omitempty"`
-	Error  string          `json:"error,omitempty"`
-	Pad    string          `json:"pad"`
-}
-
 // Reply seals the device's answer to r for its sender: a reply envelope
 // signed by the device, dated by the Opener's clock, encrypted in the
 // command's suite, whose body carries "re" = r's nonce. With err == nil it
@@ -340,15 +330,16 @@ func (r *Request) Reply(rand io.Reader, result any, err error) ([]byte, error) {
 	if rand == nil {
 		rand = cryptoRand
 	}
-	rb := replyBody{Re: hex.EncodeToString(r.Nonce[:]), OK: err == nil}
+	var resultJSON []byte
+	var errText string
 	if err != nil {
-		rb.Error = err.Error()
+		errText = err.Error()
 	} else if result != nil {
 		b, merr := json.Marshal(result)
 		if merr != nil {
 			return nil, fmt.Errorf("command: encoding the result: %w", merr)
 		}
-		rb.Result = b
+		resultJSON = b
 	}
 	ms, terr := envelopeTime(r.clock())
 	if terr != nil {
@@ -358,10 +349,9 @@ func (r *Request) Reply(rand io.Reader, result any, err error) ([]byte, error) {
 	if rerr != nil {
 		return nil, rerr
 	}
-	rb.Pad = pad
-	body, merr := marshalBody(rb)
-	if merr != nil {
-		return nil, merr
+	body, berr := replyBody(&r.Nonce, err == nil, resultJSON, errText, pad)
+	if berr != nil {
+		return nil, berr
 	}
 	sk, kerr := r.peer.shared(r.dev)
 	if kerr != nil {
