@@ -62,7 +62,7 @@ func parseArgsRef(raw json.RawMessage) (args, error) {
 // sameAsRef fails t unless parseArgs and parseArgsRef agree on raw.
 func sameAsRef(t *testing.T, raw []byte) {
 	t.Helper()
-	got, gerr := parseArgs(raw)
+	got, gerr := parseArgs(raw, "on", "a")
 	want, werr := parseArgsRef(raw)
 	if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
 		t.Fatalf("parseArgs(%q) error %v, reference %v", raw, gerr, werr)

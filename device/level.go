@@ -150,7 +150,7 @@ func (l *Level) set(n int) error {
 
 // Do sets the level from args {Arg: 0..Steps}.
 func (l *Level) Do(ctx context.Context, raw json.RawMessage) (any, error) {
-	a, err := parseArgs(raw)
+	a, err := parseArgs(raw, l.arg)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (s *Switch) set(on bool) error {
 
 // Do sets the switch from args {"on": bool}.
 func (s *Switch) Do(ctx context.Context, raw json.RawMessage) (any, error) {
-	a, err := parseArgs(raw)
+	a, err := parseArgs(raw, "on")
 	if err != nil {
 		return nil, err
 	}
