@@ -70,5 +70,5 @@ func (in *Input) Do(ctx context.Context, raw json.RawMessage) (any, error) {
 // State reads the pin: {"high": bool, "level": "High"|"Low", "pin": name}.
 func (in *Input) State() any {
 	l := in.pin.Read()
-	return map[string]any{"high": bool(l), "level": l.String(), "pin": in.pin.Name()}
+	return inputState{High: bool(l), Level: l.String(), Pin: in.pin.Name()}
 }

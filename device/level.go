@@ -56,6 +56,7 @@ type Level struct {
 	value int       // current level
 	duty  gpio.Duty // what the pin does
 	pwm   bool      // duty is produced by PWM
+	name  boxedName // the pin's name, for State
 }
 
 var _ Action = (*Level)(nil)
@@ -87,7 +88,7 @@ func NewLevel(p gpio.PinOut, opts *LevelOpts) (*Level, error) {
 		}
 		o.Fallback = opts.Fallback
 	}
-	l := &Level{pin: p, arg: o.Arg, steps: o.Steps, freq: o.Freq, fallback: o.Fallback}
+	l := &Level{pin: p, arg: o.Arg, steps: o.Steps, freq: o.Freq, fallback: o.Fallback, name: newBoxedName(p.Name())}
 	if err := l.Halt(); err != nil {
 		return nil, err
 	}
@@ -108,7 +109,12 @@ func levelDuty(n, steps int) gpio.Duty {
 // percent formats d as a whole percentage, rounded to nearest (gpio.Duty's
 // String truncates: 2/3 would print as "66%").
 func percent(d gpio.Duty) string {
-	return strconv.FormatInt((int64(d)*100+int64(gpio.DutyMax)/2)/int64(gpio.DutyMax), 10) + "%"
+	return strconv.FormatInt(percentOf(d), 10) + "%"
+}
+
+// percentOf is d as a whole percentage, rounded to nearest.
+func percentOf(d gpio.Duty) int64 {
+	return (int64(d)*100 + int64(gpio.DutyMax)/2) / int64(gpio.DutyMax)
 }
 
 func (l *Level) out(v gpio.Level) error {
@@ -173,5 +179,5 @@ func (l *Level) Do(ctx context.Context, raw json.RawMessage) (any, error) {
 // State returns {Arg: n, "steps": Steps, "duty": "33%", "pwm": bool,
 // "pin": name}.
 func (l *Level) State() any {
-	return map[string]any{l.arg: l.value, "steps": l.steps, "duty": percent(l.duty), "pwm": l.pwm, "pin": l.pin.Name()}
+	return map[string]any{l.arg: l.value, "steps": l.steps, "duty": percentString(l.duty), "pwm": l.pwm, "pin": l.name.get(l.pin.Name())}
 }

@@ -127,10 +127,10 @@ func (u *Pulse) Do(ctx context.Context, raw json.RawMessage) (any, error) {
 	if serr != nil {
 		return nil, serr
 	}
-	return map[string]any{"ms": ms, "level": u.rest().String(), "pin": u.pin.Name()}, nil
+	return pulseResult{MS: ms, Level: u.rest().String(), Pin: u.pin.Name()}, nil
 }
 
 // State returns {"pulses": count, "level": rest level, "pin": name}.
 func (u *Pulse) State() any {
-	return map[string]any{"pulses": u.pulses, "level": u.rest().String(), "pin": u.pin.Name()}
+	return pulseState{Pulses: u.pulses, Level: u.rest().String(), Pin: u.pin.Name()}
 }

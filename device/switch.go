@@ -24,6 +24,7 @@ type Switch struct {
 	pin       gpio.PinOut
 	activeLow bool
 	on        bool
+	name      boxedName // the pin's name, for State
 }
 
 var _ Action = (*Switch)(nil)
@@ -37,7 +38,7 @@ func NewSwitch(p gpio.PinOut, opts *SwitchOpts) (*Switch, error) {
 	if opts != nil {
 		o = *opts
 	}
-	s := &Switch{pin: p, activeLow: o.ActiveLow}
+	s := &Switch{pin: p, activeLow: o.ActiveLow, name: newBoxedName(p.Name())}
 	if err := s.Halt(); err != nil {
 		return nil, err
 	}
@@ -84,5 +85,5 @@ func (s *Switch) Do(ctx context.Context, raw json.RawMessage) (any, error) {
 
 // State returns {"on": bool, "level": "High"|"Low", "pin": name}.
 func (s *Switch) State() any {
-	return map[string]any{"on": s.on, "level": s.level(s.on).String(), "pin": s.pin.Name()}
+	return map[string]any{"on": s.on, "level": levelString(s.level(s.on)), "pin": s.name.get(s.pin.Name())}
 }
