@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -23,15 +24,19 @@ import (
 // record at the end (a crash during Save, whose envelope was then never
 // acted on) and records with a bad checksum are skipped.
 //
+// In memory it keeps only what Save needs to decide when to rewrite the
+// file, each record's expiry (8 bytes a record); Load and the rewrite read
+// the records back from the file.
+//
 // One FileStore serves one Opener; two processes must not share the file.
 // Keep it on storage that survives a reboot.
 type FileStore struct {
 	path string
 
-	mu      sync.Mutex
-	f       *os.File
-	entries []ReplayEntry // every record in the file since it was last rewritten
-	closed  bool
+	mu       sync.Mutex
+	f        *os.File
+	expiries []int64 // Unix ms, of every intact record in the file since it was last rewritten
+	closed   bool
 
 	compactAt int // records in the file before Save considers a rewrite; 0 means minCompact
 }
@@ -52,7 +57,7 @@ func OpenFileStore(path string) (*FileStore, error) {
 	s := &FileStore{path: path}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
 	if errors.Is(err, os.ErrNotExist) {
-		if err := s.rewrite(nil); err != nil {
+		if err := s.rewrite(nil, nil); err != nil {
 			return nil, err
 		}
 		return s, nil
@@ -61,42 +66,69 @@ func OpenFileStore(path string) (*FileStore, error) {
 		return nil, fmt.Errorf("command: replay store: %w", err)
 	}
 	s.f = f
-	if s.entries, err = s.read(); err != nil {
+	data, err := s.read()
+	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	s.expiries = make([]int64, 0, len(data)/recordSize)
+	forRecords(data, func(rec []byte) { s.expiries = append(s.expiries, recordExpiry(rec)) })
 	return s, nil
 }
 
-// read returns every intact record in the file.
-func (s *FileStore) read() ([]ReplayEntry, error) {
+// read returns the file's records, after the magic: whole ones, intact or
+// not, then perhaps a torn one.
+func (s *FileStore) read() ([]byte, error) {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("command: replay store: %w", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(s.f, maxStoreBytes+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if fi, err := s.f.Stat(); err == nil && fi.Size() <= maxStoreBytes {
+		buf.Grow(int(fi.Size()) + bytes.MinRead) // ReadFrom then needs no more
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(s.f, maxStoreBytes+1)); err != nil {
 		return nil, fmt.Errorf("command: replay store: %w", err)
 	}
+	data := buf.Bytes()
 	if len(data) > maxStoreBytes {
 		return nil, fmt.Errorf("command: replay store: %s is larger than %d bytes", s.path, maxStoreBytes)
 	}
 	if len(data) < len(fileMagic) || string(data[:len(fileMagic)]) != fileMagic {
 		return nil, fmt.Errorf("command: replay store: %s is not a replay store file", s.path)
 	}
-	data = data[len(fileMagic):]
-	var out []ReplayEntry
+	return data[len(fileMagic):], nil
+}
+
+// forRecords calls fn with each intact record of data, in order.
+func forRecords(data []byte, fn func(rec []byte)) {
 	for ; len(data) >= recordSize; data = data[recordSize:] {
 		rec := data[:recordSize]
-		if crc32.Checksum(rec[:56], castagnoli) != binary.BigEndian.Uint32(rec[56:]) {
-			continue
+		if crc32.Checksum(rec[:56], castagnoli) == binary.BigEndian.Uint32(rec[56:]) {
+			fn(rec)
 		}
-		var e ReplayEntry
-		copy(e.Sender[:], rec[0:32])
-		copy(e.Nonce[:], rec[32:48])
-		e.Expires = time.UnixMilli(int64(binary.BigEndian.Uint64(rec[48:56])))
-		out = append(out, e)
 	}
-	return out, nil
+}
+
+func recordExpiry(rec []byte) int64 { return int64(binary.BigEndian.Uint64(rec[48:56])) }
+
+// liveRecords returns the intact records of data live at nowMs, packed, and
+// their expiries.
+func liveRecords(data []byte, nowMs int64) (live []byte, expiries []int64) {
+	n := 0
+	forRecords(data, func(rec []byte) {
+		if recordExpiry(rec) >= nowMs {
+			n++
+		}
+	})
+	live = make([]byte, 0, n*recordSize)
+	expiries = make([]int64, 0, n)
+	forRecords(data, func(rec []byte) {
+		if ms := recordExpiry(rec); ms >= nowMs {
+			live = append(live, rec...)
+			expiries = append(expiries, ms)
+		}
+	})
+	return live, expiries
 }
 
 // Load reads the file, keeps the entries still live at now, rewrites the
@@ -110,26 +142,26 @@ func (s *FileStore) Load(ctx context.Context, now time.Time) ([]ReplayEntry, err
 	if s.closed {
 		return nil, errStoreClosed
 	}
-	all, err := s.read()
+	data, err := s.read()
 	if err != nil {
 		return nil, err
 	}
-	live := liveEntries(all, now)
-	if err := s.rewrite(live); err != nil {
+	live, expiries := liveRecords(data, now.UnixMilli())
+	if err := s.rewrite(live, expiries); err != nil {
 		return nil, err
 	}
-	return live, nil
-}
-
-func liveEntries(all []ReplayEntry, now time.Time) []ReplayEntry {
-	nowMs := now.UnixMilli()
-	var live []ReplayEntry
-	for _, e := range all {
-		if e.Expires.UnixMilli() >= nowMs {
-			live = append(live, e)
-		}
+	var out []ReplayEntry
+	if len(expiries) > 0 {
+		out = make([]ReplayEntry, 0, len(expiries))
 	}
-	return live
+	for rec := live; len(rec) > 0; rec = rec[recordSize:] {
+		var e ReplayEntry
+		copy(e.Sender[:], rec[0:32])
+		copy(e.Nonce[:], rec[32:48])
+		e.Expires = time.UnixMilli(recordExpiry(rec))
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // Save appends e and fsyncs the file.
@@ -150,13 +182,24 @@ func (s *FileStore) Save(ctx context.Context, e ReplayEntry, now time.Time) erro
 	if err := s.f.Sync(); err != nil {
 		return fmt.Errorf("command: replay store: %w", err)
 	}
-	s.entries = append(s.entries, e)
-	if len(s.entries) >= cmp.Or(s.compactAt, minCompact) {
-		if live := liveEntries(s.entries, now); 2*len(live) <= len(s.entries) {
-			return s.rewrite(live)
+	s.expiries = append(s.expiries, e.Expires.UnixMilli())
+	if len(s.expiries) < cmp.Or(s.compactAt, minCompact) {
+		return nil
+	}
+	nowMs, live := now.UnixMilli(), 0
+	for _, ms := range s.expiries {
+		if ms >= nowMs {
+			live++
 		}
 	}
-	return nil
+	if 2*live > len(s.expiries) {
+		return nil
+	}
+	data, err := s.read()
+	if err != nil {
+		return err
+	}
+	return s.rewrite(liveRecords(data, nowMs))
 }
 
 // Close closes the file. The store cannot be used afterwards.
@@ -182,9 +225,10 @@ func encodeRecord(rec []byte, e ReplayEntry) {
 	binary.BigEndian.PutUint32(rec[56:60], crc32.Checksum(rec[:56], castagnoli))
 }
 
-// rewrite atomically replaces the file with one holding entries, and
-// reopens it for appending. Called with mu held (or before s is shared).
-func (s *FileStore) rewrite(entries []ReplayEntry) error {
+// rewrite atomically replaces the file with one holding records (packed,
+// intact) whose expiries are given, and reopens it for appending. Called
+// with mu held (or before s is shared).
+func (s *FileStore) rewrite(records []byte, expiries []int64) error {
 	dir := filepath.Dir(s.path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(s.path)+".tmp*")
 	if err != nil {
@@ -196,14 +240,10 @@ func (s *FileStore) rewrite(entries []ReplayEntry) error {
 		os.Remove(tmpName)
 		return fmt.Errorf("command: replay store: %w", err)
 	}
-	buf := make([]byte, 0, len(fileMagic)+len(entries)*recordSize)
-	buf = append(buf, fileMagic...)
-	var rec [recordSize]byte
-	for _, e := range entries {
-		encodeRecord(rec[:], e)
-		buf = append(buf, rec[:]...)
+	if _, err := tmp.Write([]byte(fileMagic)); err != nil {
+		return fail(err)
 	}
-	if _, err := tmp.Write(buf); err != nil {
+	if _, err := tmp.Write(records); err != nil {
 		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -229,6 +269,6 @@ func (s *FileStore) rewrite(entries []ReplayEntry) error {
 		s.f.Close()
 	}
 	s.f = f
-	s.entries = append(s.entries[:0], entries...)
+	s.expiries = expiries
 	return nil
 }

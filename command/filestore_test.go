@@ -3,8 +3,10 @@ package command
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -169,5 +171,68 @@ func TestFileStoreContext(t *testing.T) {
 	}
 	if err := st.Save(c, ReplayEntry{}, t0); !errors.Is(err, errCanceled) {
 		t.Errorf("Save with a canceled context: %v", err)
+	}
+}
+
+// TestFileStoreExpiriesTrackFile: the expiries the store keeps in memory
+// are those of the intact records in its file, in order, after Open, each
+// Save (compacting or not) and Load, also with a damaged record in the file.
+func TestFileStoreExpiriesTrackFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "replay")
+	st, err := OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string) {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		forRecords(data[len(fileMagic):], func(rec []byte) { want = append(want, recordExpiry(rec)) })
+		if !slices.Equal(st.expiries, want) {
+			t.Fatalf("%s: expiries %v, file %v", what, st.expiries, want)
+		}
+	}
+	save := func(i int, now time.Time) {
+		t.Helper()
+		e := ReplayEntry{Nonce: [16]byte{byte(i)}, Expires: t0.Add(time.Duration(i) * time.Second)}
+		if err := st.Save(ctx, e, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 6 {
+		save(i, t0)
+	}
+	st.Close()
+	// Damage record 2 and tear a record onto the end.
+	data, _ := os.ReadFile(path)
+	data[len(fileMagic)+2*recordSize+5] ^= 1
+	data = append(data, make([]byte, recordSize/2)...)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = OpenFileStore(path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if len(st.expiries) != 5 {
+		t.Fatalf("opened with %d expiries, want 5", len(st.expiries))
+	}
+	check("after Open")
+	live, err := st.Load(ctx, t0.Add(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after Load")
+	// Entry 3 expires at now, so it is still live; 0 and 1 are expired, 2 damaged.
+	if len(live) != 3 || live[0].Nonce[0] != 3 || live[1].Nonce[0] != 4 || live[2].Nonce[0] != 5 {
+		t.Fatalf("Load = %v, want entries 3, 4 and 5", live)
+	}
+	st.compactAt = 8
+	for i := 6; i < 30; i++ {
+		save(i, t0.Add(time.Duration(i)*time.Second))
+		check(fmt.Sprintf("after save %d", i))
 	}
 }
