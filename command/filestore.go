@@ -36,6 +36,7 @@ type FileStore struct {
 	mu       sync.Mutex
 	f        *os.File
 	expiries []int64 // Unix ms, of every intact record in the file since it was last rewritten
+	size     int64   // bytes in the file: the magic and whole records, never a torn one
 	closed   bool
 
 	compactAt int // records in the file before Save considers a rewrite; 0 means minCompact
@@ -73,6 +74,15 @@ func OpenFileStore(path string) (*FileStore, error) {
 	}
 	s.expiries = make([]int64, 0, len(data)/recordSize)
 	forRecords(data, func(rec []byte) { s.expiries = append(s.expiries, recordExpiry(rec)) })
+	// Cut a torn record off the end, so that the records Save appends
+	// start on a record boundary (else every one of them would be misread).
+	s.size = int64(len(fileMagic) + len(data)/recordSize*recordSize)
+	if int64(len(fileMagic)+len(data)) != s.size {
+		if err := f.Truncate(s.size); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("command: replay store: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -176,12 +186,17 @@ func (s *FileStore) Save(ctx context.Context, e ReplayEntry, now time.Time) erro
 	}
 	var rec [recordSize]byte
 	encodeRecord(rec[:], e)
-	if _, err := s.f.Write(rec[:]); err != nil {
+	_, err := s.f.Write(rec[:])
+	if err == nil {
+		err = s.f.Sync()
+	}
+	if err != nil {
+		// Drop whatever part of the record reached the file (a short write
+		// on a full disk), so later records stay aligned.
+		s.f.Truncate(s.size)
 		return fmt.Errorf("command: replay store: %w", err)
 	}
-	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("command: replay store: %w", err)
-	}
+	s.size += recordSize
 	s.expiries = append(s.expiries, e.Expires.UnixMilli())
 	if len(s.expiries) < cmp.Or(s.compactAt, minCompact) {
 		return nil
@@ -270,5 +285,6 @@ func (s *FileStore) rewrite(records []byte, expiries []int64) error {
 	}
 	s.f = f
 	s.expiries = expiries
+	s.size = int64(len(fileMagic) + len(records))
 	return nil
 }
