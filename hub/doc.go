@@ -69,11 +69,11 @@
 //
 // A command costs the hub about one signature verification and one
 // signature (opening the envelope, sealing the reply): about 95 µs of CPU
-// in the handler on a 2 GHz x86 core, and 130 to 145 µs with net/http's
-// request parsing and socket writes, so one core serves about 7,000
+// in the handler on a 2 GHz x86 core, and 116 to 122 µs with net/http's
+// request parsing and socket writes, so one core serves about 8,000
 // commands/s. The benchmarks in this package measure it: on a 2-core
 // machine, with the load client on the same machine, the hub alone in its
-// process answers about 10,000 commands/s from 16 to 32 keep-alive
+// process answers 10,000 to 12,500 commands/s from 16 to 32 keep-alive
 // connections at a p99 of 6 to 10 ms. Once the cores are saturated, more
 // connections only queue: latency grows as connections / throughput.
 //
@@ -84,7 +84,7 @@
 // entries expire. Raise [command.Opener.ReplayCapacity] for such loads
 // (400,000 for 10,000 commands/s); each live entry costs a few tens of
 // bytes. Go's heap target doubles what is live, so bound the resident set
-// with GOMEMLIMIT: hubs sustaining 7,000 to 8,500 commands/s for most of a
-// minute (over 200,000 live entries) peaked at 33 MB resident by default,
-// and at 28 MB with GOMEMLIMIT=22MiB.
+// with GOMEMLIMIT: a hub sustaining 10,300 to 10,500 commands/s for 40 s
+// (about 315,000 live entries) peaked at 40 MB resident by default, and at
+// 28 MB with GOMEMLIMIT=22MiB.
 package hub
