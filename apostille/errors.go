@@ -102,6 +102,7 @@ type AuditError struct {
 	Err    error  // the check that failed
 }
 
+// Error describes the failure; it never contains a private key.
 func (e *AuditError) Error() string { return "apostille: audit of " + e.TxHash + ": " + e.Err.Error() }
 
 // Unwrap returns the failed check's error.

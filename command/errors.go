@@ -81,6 +81,7 @@ type RefusedError struct {
 	Err    error
 }
 
+// Error describes the failure; it never contains a private key.
 func (e *RefusedError) Error() string {
 	s := ErrRefused.Error()
 	if e.Reason != nil {

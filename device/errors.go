@@ -52,6 +52,7 @@ type CommandError struct {
 	Err     error
 }
 
+// Error describes the failure; it never contains a private key.
 func (e *CommandError) Error() string {
 	return fmt.Sprintf("device: %q: %v", e.Command, e.Err)
 }
@@ -67,6 +68,7 @@ type PinError struct {
 	Err error
 }
 
+// Error describes the failure; it never contains a private key.
 func (e *PinError) Error() string {
 	return fmt.Sprintf("%s: %s: %v", e.Pin, e.Op, e.Err)
 }

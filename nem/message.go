@@ -32,8 +32,8 @@ type SharedKey struct {
 
 const redactedShared = "nem.SharedKey(REDACTED)"
 
-// String, GoString, Format and LogValue print a redacted placeholder: the
-// shared point is as secret as the private keys it comes from.
+// String returns a redacted placeholder, as GoString, Format and LogValue
+// do: the shared point is as secret as the private keys it comes from.
 func (s SharedKey) String() string { return redactedShared }
 
 // GoString is like String.

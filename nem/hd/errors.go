@@ -45,6 +45,7 @@ type WordError struct {
 	Position int
 }
 
+// Error describes the failure; it never contains a private key.
 func (e *WordError) Error() string {
 	return "hd: invalid mnemonic: word " + strconv.Itoa(e.Position) + " is not in the BIP39 English word list"
 }

@@ -36,6 +36,7 @@ type StatusError struct {
 	Body string // the start of the body, for the message
 }
 
+// Error describes the failure; it never contains a private key.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("hub answered %d %s: %q", e.Code, http.StatusText(e.Code), e.Body)
 }
