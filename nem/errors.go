@@ -21,6 +21,12 @@ var (
 	// ErrUnknownNetwork reports a network byte or name that is not mainnet,
 	// testnet or mijin.
 	ErrUnknownNetwork = errors.New("nem: unknown network")
+	// ErrWeakKey reports a public key that is a curve point of small order
+	// (the all-zero key is one). Anyone can forge a signature that verifies
+	// under such a key and read what is encrypted to it, so nemiot refuses it
+	// as an owner, a device, a sender and an encryption peer. NIS itself does
+	// not refuse it; [PublicKey.Verify] keeps the NIS rule for chain data.
+	ErrWeakKey = errors.New("nem: weak public key (small order)")
 	// ErrDecrypt is the single error for every failed decryption: wrong key,
 	// tampered or truncated payload, bad padding or failed authentication.
 	ErrDecrypt = errors.New("nem: message decryption failed")

@@ -199,6 +199,30 @@ func (p PublicKey) String() string { return hex.EncodeToString(p[:]) }
 // IsZero reports whether p is all zero bytes (never a valid account key).
 func (p PublicKey) IsZero() bool { return p == PublicKey{} }
 
+// Validate reports whether p is safe to trust as a party to off-chain
+// messages: it fails with [ErrInvalidKey] if p is not a curve point and with
+// [ErrWeakKey] if p is a point of small order (including the all-zero key).
+// Under a small-order key anyone can forge signatures and read what is
+// encrypted to it. [PublicKey.Verify] does not call Validate: it keeps the
+// NIS rule, under which chain transactions are judged.
+func (p PublicKey) Validate() error {
+	var P edwards25519.Point
+	if _, err := P.SetBytes(p[:]); err != nil {
+		return fmt.Errorf("%w: public key is not a curve point", ErrInvalidKey)
+	}
+	if isSmallOrder(&P) {
+		return fmt.Errorf("%w: %s", ErrWeakKey, p)
+	}
+	return nil
+}
+
+// isSmallOrder reports whether 8P is the identity.
+func isSmallOrder(P *edwards25519.Point) bool {
+	var Q edwards25519.Point
+	Q.MultByCofactor(P)
+	return Q.Equal(edwards25519.NewIdentityPoint()) == 1
+}
+
 // MarshalText encodes the key as lower-case hex.
 func (p PublicKey) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 

@@ -47,11 +47,16 @@ func (s SharedKey) LogValue() slog.Value { return slog.StringValue(redactedShare
 
 // SharedKey agrees a key with peer. The result is the one NIS and nem-sdk
 // compute, including for public keys with a small-order component. It fails
-// with [ErrInvalidKey] if peer is not a curve point.
+// with [ErrInvalidKey] if peer is not a curve point and with [ErrWeakKey] if
+// peer is a point of small order: the agreed key would then be the same
+// public value for every private key, and anyone could read the messages.
 func (k *PrivateKey) SharedKey(peer PublicKey) (*SharedKey, error) {
 	var P edwards25519.Point
 	if _, err := P.SetBytes(peer[:]); err != nil {
 		return nil, fmt.Errorf("%w: peer public key is not a curve point", ErrInvalidKey)
+	}
+	if isSmallOrder(&P) {
+		return nil, fmt.Errorf("%w: peer %s", ErrWeakKey, peer)
 	}
 	// NIS multiplies by the clamped scalar a without reducing it mod L. a is a
 	// multiple of 8, so a·P = (a/8)·(8P), and a/8 < 2^252 < L is canonical.
