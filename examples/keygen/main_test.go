@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,7 +75,7 @@ func TestHalfBlocks(t *testing.T) {
 
 func TestRunShowsKeyAndQR(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-network", "mainnet"}, &stdout, &stderr, seeded(7)); code != 0 {
+	if code := run([]string{"-network", "mainnet", "-show"}, &stdout, &stderr, seeded(7)); code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, stderr.String())
 	}
 	k := expectedKey(t, 7)
@@ -81,7 +84,7 @@ func TestRunShowsKeyAndQR(t *testing.T) {
 		t.Errorf("output lacks the address or public key:\n%s", out)
 	}
 	secret := strings.ToUpper(k.Hex())
-	grouped := secret[:16] + " " + secret[16:32] + "\n  " + secret[32:48] + " " + secret[48:]
+	grouped := secret[:16] + " " + secret[16:32] + " " + secret[32:48] + " " + secret[48:]
 	if !strings.Contains(out, grouped) {
 		t.Errorf("output lacks the key text")
 	}
@@ -100,6 +103,9 @@ func TestRunShowsKeyAndQR(t *testing.T) {
 	got := unHalfBlocks(t, qr.String(), len(want), false)
 	if !slices.EqualFunc(got, want, slices.Equal) {
 		t.Error("displayed QR code is not the key's QR code")
+	}
+	if !strings.Contains(strings.Join(strings.Fields(out), " "), "-device "+k.PublicKey().String()) {
+		t.Error("the app step does not pin the device key")
 	}
 	for i := 1; i <= 7; i++ {
 		if !strings.Contains(out, "  "+string(rune('0'+i))+". ") {
@@ -143,7 +149,7 @@ func TestRunOut(t *testing.T) {
 	// Never overwrite a key.
 	before, _ := os.ReadFile(path)
 	stdout.Reset()
-	if code := run([]string{"-out", path}, &stdout, &stderr, seeded(10)); code != 1 {
+	if code := run([]string{"-out", path, "-show"}, &stdout, &stderr, seeded(10)); code != 1 {
 		t.Errorf("existing -out: exit %d, want 1", code)
 	}
 	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
@@ -167,6 +173,133 @@ func TestRunUsage(t *testing.T) {
 		}
 		if stdout.Len() != 0 {
 			t.Errorf("%v: printed %q", args, stdout.String())
+		}
+	}
+}
+
+// The key as keygen shows it, typed back into a key file, is the key.
+func TestShownKeyTypesBack(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-show"}, &stdout, &stderr, seeded(7)); code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+	k := expectedKey(t, 7)
+	secret := strings.ToUpper(k.Hex())
+	var shown string
+	for line := range strings.Lines(stdout.String()) {
+		if strings.Contains(line, secret[:16]) {
+			shown += line
+		}
+	}
+	if shown == "" {
+		t.Fatal("key not shown")
+	}
+	for _, typed := range []string{shown, strings.ReplaceAll(strings.TrimSpace(shown), " ", "-"), strings.ToLower(shown)} {
+		path := filepath.Join(t.TempDir(), "device.key")
+		if err := os.WriteFile(path, []byte(typed), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := keyfile.Read(path)
+		if err != nil {
+			t.Fatalf("%q typed back: %v", typed, err)
+		}
+		if !got.Equal(k) {
+			t.Errorf("%q typed back: another key", typed)
+		}
+	}
+	if !strings.Contains(stdout.String(), "spaces, dashes and\nline breaks between them are ignored") {
+		t.Error("the accepted forms are not said")
+	}
+}
+
+// Without -show the key is not written where it is not seen (a pipe, a
+// file, a buffer); -out -quiet and -show both work there.
+func TestRunRefusesNonTerminal(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, stdout := range []io.Writer{f, &bytes.Buffer{}} {
+		for _, args := range [][]string{{}, {"-out", filepath.Join(dir, "device.key")}, {"-owner", "-out", filepath.Join(dir, "owner.key")}} {
+			var stderr bytes.Buffer
+			if code := run(args, stdout, &stderr, seeded(3)); code != 2 {
+				t.Errorf("%T %v: exit %d, want 2", stdout, args, code)
+			}
+			if !strings.Contains(stderr.String(), "not a terminal") || !strings.Contains(stderr.String(), "-show") {
+				t.Errorf("%T %v: stderr %q", stdout, args, stderr.String())
+			}
+		}
+	}
+	if b, _ := os.ReadFile(f.Name()); len(b) != 0 {
+		t.Errorf("wrote to a file: %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "device.key")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("refused, yet saved a key: %v", err)
+	}
+	// -out -quiet shows no key, so it may write to a file.
+	if code := run([]string{"-out", filepath.Join(dir, "quiet.key"), "-quiet"}, f, io.Discard, seeded(3)); code != 0 {
+		t.Errorf("-out -quiet to a file: exit %d", code)
+	}
+	if code := run([]string{"-show"}, f, io.Discard, seeded(3)); code != 0 {
+		t.Errorf("-show to a file: exit %d", code)
+	}
+	if isTerminal(f) || isTerminal(&bytes.Buffer{}) {
+		t.Error("a file or a buffer counts as a terminal")
+	}
+}
+
+// -out records the network, and -owner makes an owner's key with the
+// owner's next steps.
+func TestRunOutNetworkAndOwner(t *testing.T) {
+	for _, owner := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "k.key")
+		args := []string{"-out", path, "-quiet", "-network", "mainnet"}
+		if owner {
+			args = append(args, "-owner")
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr, seeded(5)); code != 0 {
+			t.Fatalf("%v: exit %d, stderr %s", args, code, stderr.String())
+		}
+		f, err := keyfile.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := expectedKey(t, 5)
+		if !f.Key.Equal(k) || f.Network != nem.Mainnet || len(f.Warnings) != 0 {
+			t.Errorf("%v: key file network %v, warnings %v", args, f.Network, f.Warnings)
+		}
+		b, _ := os.ReadFile(path)
+		out := stdout.String()
+		if owner {
+			if !strings.HasPrefix(out, "New owner account on mainnet") || !strings.HasPrefix(string(b), "# nemiot owner key") {
+				t.Errorf("owner: output %q, file %q", out, b)
+			}
+			for _, want := range []string{"-owners " + k.PublicKey().String(), "examples/app -key " + path, "Never copy it to a device"} {
+				if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+					t.Errorf("owner: output lacks %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out, "Setup:") {
+				t.Error("owner: shows the device's setup")
+			}
+		} else if !strings.HasPrefix(out, "New device account on mainnet") || !strings.HasPrefix(string(b), "# nemiot device key") {
+			t.Errorf("device: output %q, file %q", out, b)
+		}
+	}
+}
+
+// The help says where the owner's key comes from.
+func TestUsageTellsOwnersKey(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-h"}, &stdout, &stderr, seeded(1)); code != 2 {
+		t.Errorf("-h: exit %d", code)
+	}
+	for _, want := range []string{"-owner -out owner.key", "PUBLIC key", "-show"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, stderr.String())
 		}
 	}
 }
