@@ -221,10 +221,7 @@ func printSteps(w io.Writer, n nem.Network, pub nem.PublicKey, out string, quiet
 		steps[5] = "Save the key on the device in a file only the hub can read (mode 0600, e.g. device.key; " +
 			"keygen -out does this), and start the hub: go run ./examples/hub -key device.key -network " + n.String() + "."
 	}
-	fmt.Fprintln(w, "Setup:")
-	for i, s := range steps {
-		fmt.Fprint(w, wrap(fmt.Sprintf("%d. %s", i+1, s), 78, "  ", "     "))
-	}
+	printNumbered(w, "Setup:", steps)
 }
 
 // printOwnerSteps prints what the owner does with a new owner key.
@@ -248,7 +245,12 @@ func printOwnerSteps(w io.Writer, n nem.Network, pub nem.PublicKey, out string) 
 		steps[0] = "Save the key in a file only you can read (mode 0600, e.g. owner.key; keygen -out does this) " +
 			"on this computer only: it signs your commands. Never copy it to a device; what you give out is the public key " + pub.String() + "."
 	}
-	fmt.Fprintln(w, "Next:")
+	printNumbered(w, "Next:", steps)
+}
+
+// printNumbered prints title and the numbered, wrapped steps.
+func printNumbered(w io.Writer, title string, steps []string) {
+	fmt.Fprintln(w, title)
 	for i, s := range steps {
 		fmt.Fprint(w, wrap(fmt.Sprintf("%d. %s", i+1, s), 78, "  ", "     "))
 	}
