@@ -231,3 +231,33 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestWeakOwnerRefused: -owners refuses a small-order key (the all-zero key
+// among them) with a usage error, alone or in a list with a good key: under
+// such a key anyone could forge commands. Were it taken, the hub would
+// serve, and the ready callback ends the run with exit 0.
+func TestWeakOwnerRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "device.key")
+	if err := keyfile.Write(path, newKey(t), ""); err != nil {
+		t.Fatal(err)
+	}
+	good := newKey(t).PublicKey().String()
+	for _, weak := range []string{
+		"0000000000000000000000000000000000000000000000000000000000000000", // all zero (order 4)
+		"0100000000000000000000000000000000000000000000000000000000000000", // the identity
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // order 2
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+	} {
+		for _, owners := range []string{weak, good + "," + weak} {
+			ctx, cancel := context.WithCancel(context.Background())
+			var stderr bytes.Buffer
+			code := run(ctx, []string{"-key", path, "-sim", "-listen", "127.0.0.1:0", "-owners", owners}, &stderr,
+				func(net.Addr, *device.Device) { cancel() })
+			cancel()
+			out := stderr.String()
+			if code != 2 || !strings.Contains(out, "-owners") || !strings.Contains(out, weak) || !strings.Contains(out, "weak") {
+				t.Errorf("-owners %s: exit %d (want 2 and a usage error naming the weak key)\n%s", owners, code, out)
+			}
+		}
+	}
+}

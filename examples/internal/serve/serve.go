@@ -102,7 +102,10 @@ type Config struct {
 	HTTP *http.Client
 }
 
-// ParseKeys reads a comma-separated list of public keys (hex).
+// ParseKeys reads a comma-separated list of owner public keys (hex). It
+// refuses a key that is not a curve point ([nem.ErrInvalidKey]) or that
+// is of small order, the all-zero key included ([nem.ErrWeakKey]): anyone
+// could forge commands under such a key, without a private key.
 func ParseKeys(s string) ([]nem.PublicKey, error) {
 	var keys []nem.PublicKey
 	for item := range strings.SplitSeq(s, ",") {
@@ -113,6 +116,11 @@ func ParseKeys(s string) ([]nem.PublicKey, error) {
 		k, err := nem.ParsePublicKey(item)
 		if err != nil {
 			return nil, fmt.Errorf("public key %q: %w", item, err)
+		}
+		if err := k.Validate(); errors.Is(err, nem.ErrWeakKey) {
+			return nil, fmt.Errorf("public key %s is refused as an owner, anyone could forge its commands: %w", k, err)
+		} else if err != nil {
+			return nil, fmt.Errorf("public key %s: %w", k, err)
 		}
 		keys = append(keys, k)
 	}
