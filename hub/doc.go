@@ -33,7 +33,9 @@
 //     KiB): 200 with the reply envelope (application/octet-stream). A
 //     command the device refuses to act on (unknown name, bad args, a
 //     hardware error) still gets 200, with a signed reply whose ok is
-//     false; check it with [command.OpenReply].
+//     false; check it with [command.OpenReply]. So does a command whose
+//     Handler panics, or whose result cannot be encoded (even if encoding
+//     it panics): the action may have run, and the owner is told.
 //   - A refused envelope, for any reason (malformed, not for this device,
 //     not from an owner, out of the time window, bad signature, replayed,
 //     undecryptable), gets 401 with the body {"error":"refused"} and

@@ -375,12 +375,14 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	result, herr := h.handle(ctx, req)
 	cancel()
-	reply, err := req.Reply(h.rand, result, herr)
-	if err != nil && herr == nil {
-		// The result does not encode: say so to the owner instead.
+	reply, err := h.reply(r.Context(), req, result, herr)
+	if err != nil {
+		// The result (or the error's text) does not encode, or encoding
+		// it panicked: the action has run, so say that to the owner in a
+		// signed reply instead.
 		rec.reason = "reply: " + err.Error()
-		herr = errors.New("hub: the device's result could not be encoded")
-		reply, err = req.Reply(h.rand, nil, herr)
+		herr = errUnencodable
+		reply, err = h.reply(r.Context(), req, nil, herr)
 	}
 	if err != nil {
 		rec.reason = "reply: " + err.Error()
@@ -405,6 +407,23 @@ func (h *hub) handle(ctx context.Context, req *command.Request) (res any, err er
 		}
 	}()
 	return h.d.Handle(ctx, req)
+}
+
+// errUnencodable is the error an owner gets when the Handler's result or
+// error cannot be encoded into the reply.
+var errUnencodable = errors.New("hub: the device's result could not be encoded")
+
+// reply seals the reply to req, turning a panic (a result's MarshalJSON, an
+// error's Error method, a Rand reader) into an error: the command has run,
+// and its sender must still get an answer.
+func (h *hub) reply(ctx context.Context, req *command.Request, result any, herr error) (b []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b, err = nil, errors.New("panic while encoding the reply")
+			h.log.LogAttrs(ctx, slog.LevelError, "hub: encoding the reply panicked", slog.String("cmd", truncate(req.Command.Name, 64)))
+		}
+	}()
+	return req.Reply(h.rand, result, herr)
 }
 
 // readBody reads the envelope, at most maxBody bytes, into a buffer to
