@@ -7,12 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/examples/internal/hubclient"
 	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/nem"
@@ -105,12 +108,12 @@ func TestFailures(t *testing.T) {
 		inError string // in stderr
 	}{
 		{"not an owner", []string{"-key", strangerKey, "-hub", f.hub.URL}, 1, "", "refused"},
-		{"wrong device key", []string{"-key", f.ownerKey, "-hub", f.hub.URL, "-device", other.PublicKey().String()}, 1, "", "refused"},
+		{"wrong device key", []string{"-key", f.ownerKey, "-hub", f.hub.URL, "-device", other.PublicKey().String()}, 1, "",
+			"the hub says it is device " + f.device.PublicKey().String() + ", not the -device key " + other.PublicKey().String()},
 		{"device says no", []string{"-key", f.ownerKey, "-hub", f.hub.URL, "-cmd", "fan", "-args", `{"speed":9}`}, 1, "fan: failed", ""},
 		{"unknown command", []string{"-key", f.ownerKey, "-hub", f.hub.URL, "-cmd", "door"}, 1, "error: ", ""},
 		{"no hub", []string{"-key", f.ownerKey, "-hub", "http://127.0.0.1:1"}, 1, "", "app: "},
 		{"no key", []string{"-hub", f.hub.URL}, 2, "", "NEMIOT_OWNER_KEY"},
-		{"bad args json", []string{"-key", f.ownerKey, "-args", "{"}, 2, "", "not valid JSON"},
 		{"bad device hex", []string{"-key", f.ownerKey, "-device", "zz"}, 2, "", "-device"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,6 +123,9 @@ func TestFailures(t *testing.T) {
 			}
 			if strings.Contains(out+errOut, f.owner.Hex()) || strings.Contains(out+errOut, stranger.Hex()) {
 				t.Error("printed a private key")
+			}
+			if tc.name == "wrong device key" && strings.Contains(errOut, "an owner") {
+				t.Error("a wrong device key gets the owner hint")
 			}
 		})
 	}
@@ -146,6 +152,95 @@ func TestTamperedReply(t *testing.T) {
 	defer mitm.Close()
 	code, out, errOut := runApp(t, "-key", f.ownerKey, "-hub", mitm.URL, "-device", f.device.PublicKey().String(), "-cmd", "status")
 	if code != 1 || out != "" || !strings.Contains(errOut, "reply does not verify") {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+}
+
+// Bad usage exits 2 with a message, before anything goes over the network.
+func TestUsageFailsFast(t *testing.T) {
+	f := newFixture(t)
+	var hits atomic.Int32
+	trap := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "no", http.StatusTeapot)
+	}))
+	defer trap.Close()
+	t.Setenv(KeyEnv, "")
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		inError string
+	}{
+		{"empty command", []string{"-cmd", ""}, "-cmd: empty command name"},
+		{"args without cmd", []string{"-args", `{"on":true}`}, "-args needs -cmd"},
+		{"empty args without cmd", []string{"-args", ""}, "-args needs -cmd"},
+		{"args cut short", []string{"-cmd", "light", "-args", "{"}, "-args: invalid JSON: unexpected end of JSON input (at the end, after byte 1)"},
+		{"args typo", []string{"-cmd", "light", "-args", `{"on":tru}`}, "-args: invalid JSON at byte 10 (line 1, column 10): invalid character '}'"},
+		{"args typo, line 3", []string{"-cmd", "fan", "-args", "{\n  \"speed\": 3,\n  \"x\" 1\n}"}, "at byte 23 (line 3, column 7): invalid character '1' after object key"},
+		{"hub scheme", []string{"-hub", "ftp://127.0.0.1:1"}, `-hub: bad hub URL "ftp://127.0.0.1:1": scheme "ftp"`},
+		{"hub no host", []string{"-hub", "http://"}, "-hub: bad hub URL"},
+		{"hub port", []string{"-hub", "127.0.0.1:99999"}, "not in 1..65535"},
+		{"device hex", []string{"-device", "zz"}, "-device"},
+		{"argument", []string{"status"}, `unexpected argument "status"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"-key", f.ownerKey, "-hub", trap.URL}, tc.args...)
+			code, out, errOut := runApp(t, args...)
+			if code != 2 || out != "" || !strings.Contains(errOut, tc.inError) {
+				t.Errorf("exit %d (want 2)\nstdout %q\nstderr %q, want %q", code, out, errOut, tc.inError)
+			}
+		})
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("bad usage reached the hub %d times", n)
+	}
+}
+
+// A hub address without a scheme means http://.
+func TestHubWithoutScheme(t *testing.T) {
+	f := newFixture(t)
+	hostPort := strings.TrimPrefix(f.hub.URL, "http://")
+	code, out, errOut := runApp(t, "-key", f.ownerKey, "-hub", hostPort, "-device", f.device.PublicKey().String())
+	if code != 0 || !strings.HasPrefix(out, "status: ok") {
+		t.Errorf("-hub %s: exit %d\n%s%s", hostPort, code, out, errOut)
+	}
+}
+
+// A reply signed by another device than -device says the device key is
+// wrong, not that the owner is.
+func TestReplyFromAnotherDevice(t *testing.T) {
+	f := newFixture(t)
+	// A real reply of the fixture's device, to the owner.
+	c := &hubclient.Client{Hub: f.hub.URL, Key: f.owner}
+	env, err := c.Seal(f.device.PublicKey(), command.Command{Name: "status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := c.Post(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A hub that answers every command with it.
+	impostor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(reply)
+	}))
+	defer impostor.Close()
+	other, _ := nem.GeneratePrivateKey(nil)
+	code, out, errOut := runApp(t, "-key", f.ownerKey, "-hub", impostor.URL, "-device", other.PublicKey().String())
+	if code != 1 || out != "" || !strings.Contains(errOut, "signed by another device key than "+other.PublicKey().String()) ||
+		!strings.Contains(errOut, "is -device right") || strings.Contains(errOut, "an owner") {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+}
+
+// A key file others can read still works, with a warning.
+func TestKeyFileWarning(t *testing.T) {
+	f := newFixture(t)
+	if err := os.Chmod(f.ownerKey, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runApp(t, "-key", f.ownerKey, "-hub", f.hub.URL, "-device", f.device.PublicKey().String())
+	if code != 0 || !strings.Contains(errOut, "app: warning: ") || !strings.Contains(errOut, "chmod 600 "+f.ownerKey) {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
 }

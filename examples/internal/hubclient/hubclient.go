@@ -4,6 +4,9 @@
 // /v1/commands and checks the device's signed reply with
 // [command.OpenReply].
 //
+// [ParseURL] checks a hub address as a user types it ("192.168.1.20:8080"
+// or "http://…") before anything is sent; [Client] then talks to that hub.
+//
 // Other languages do the same with plain HTTP (see examples/js-app).
 package hubclient
 
@@ -15,6 +18,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +34,47 @@ const MaxReply = 1 << 20
 // ErrRefused means the hub answered 401: it refused the envelope
 // (the reason stays on the device).
 var ErrRefused = errors.New("hub refused the command (401)")
+
+// ErrBadURL means a hub address is not one [ParseURL] accepts.
+var ErrBadURL = errors.New("bad hub URL")
+
+// ParseURL checks s, the address of a hub as a user types it, and returns
+// it as [Client].Hub takes it. An address without a scheme ("host:port",
+// "host", "[::1]:8080") is taken as http://, which is enough for the hub's
+// envelopes (signed and encrypted end to end); give https:// for a TLS
+// front. The scheme must be http or https, the host must not be empty, and
+// a query or fragment is refused (paths are appended to the URL). A path
+// is kept, for a hub mounted below one. Errors wrap [ErrBadURL].
+func ParseURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", fmt.Errorf("%w: empty", ErrBadURL)
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole input
+		}
+		return "", fmt.Errorf("%w %q: %v", ErrBadURL, s, err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("%w %q: scheme %q, want http or https", ErrBadURL, u.Redacted(), u.Scheme)
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("%w %q: no host", ErrBadURL, u.Redacted())
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", fmt.Errorf("%w %q: a query or fragment cannot take the API's paths", ErrBadURL, u.Redacted())
+	case u.Port() != "":
+		if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+			return "", fmt.Errorf("%w %q: port %q not in 1..65535", ErrBadURL, u.Redacted(), u.Port())
+		}
+	}
+	return u.String(), nil
+}
 
 // StatusError is an HTTP answer other than 200 (and 401, see [ErrRefused]).
 type StatusError struct {
@@ -50,7 +96,7 @@ type Info struct {
 
 // Client sends one owner's commands to one hub.
 type Client struct {
-	Hub   string          // base URL, e.g. "http://127.0.0.1:8080"
+	Hub   string          // base URL, e.g. "http://127.0.0.1:8080" (see ParseURL)
 	Key   *nem.PrivateKey // the owner's key
 	HTTP  *http.Client    // nil: a client with a 30 s timeout
 	Rand  io.Reader       // nil: crypto/rand

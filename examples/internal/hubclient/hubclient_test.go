@@ -88,3 +88,38 @@ func TestDevice(t *testing.T) {
 		}
 	}
 }
+
+func TestParseURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8080":     "http://127.0.0.1:8080",
+		" https://hub.example/ ":    "https://hub.example/",
+		"192.168.1.20:8080":         "http://192.168.1.20:8080",
+		"localhost:8080":            "http://localhost:8080",
+		"device.local":              "http://device.local",
+		"[::1]:8080":                "http://[::1]:8080",
+		"http://proxy:80/devices/7": "http://proxy:80/devices/7",
+	} {
+		got, err := ParseURL(in)
+		if err != nil || got != want {
+			t.Errorf("ParseURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{
+		"",
+		"   ",
+		"ftp://hub:21",
+		"mqtt://broker:1883",
+		"http://",
+		"http://:8080",
+		"hub:99999",
+		"hub:http",
+		"http://hub:8080/?x=1",
+		"http://hub:8080/#top",
+		"http://hub/%zz",
+		"[::1",
+	} {
+		if got, err := ParseURL(in); !errors.Is(err, ErrBadURL) {
+			t.Errorf("ParseURL(%q) = %q, %v; want ErrBadURL", in, got, err)
+		}
+	}
+}
