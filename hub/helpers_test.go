@@ -237,3 +237,26 @@ func checkRefused(t testing.TB, what string, resp response) {
 		t.Errorf("%s: Content-Type %q", what, ct)
 	}
 }
+
+// sendCommand seals a command from owner to the device devKey, posts it to
+// url, and opens the reply, which must come with 200. It returns the reply
+// and what it says: the result's JSON if ok, else the error text.
+func sendCommand(t testing.TB, url string, owner, devKey *nem.PrivateKey, name string) (*command.Reply, string) {
+	t.Helper()
+	env, err := command.Seal(nil, owner, devKey.PublicKey(), command.Command{Name: name}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := post(t, nil, url, "", env)
+	if resp.status != http.StatusOK {
+		t.Fatalf("%s: status %d %q", name, resp.status, resp.body)
+	}
+	rep, err := command.OpenReply(owner, devKey.PublicKey(), env, resp.body, time.Now())
+	if err != nil {
+		t.Fatalf("%s: OpenReply: %v", name, err)
+	}
+	if rep.OK {
+		return rep, string(rep.Result)
+	}
+	return rep, rep.Error
+}

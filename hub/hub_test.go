@@ -586,22 +586,7 @@ func TestHandlerFailures(t *testing.T) {
 		{"slow", false, "deadline exceeded"},
 		{"hello", true, `{"echo":"hello"}`},
 	} {
-		env, err := command.Seal(nil, owner, devKey.PublicKey(), command.Command{Name: c.name}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp := post(t, nil, srv.URL, "", env)
-		if resp.status != http.StatusOK {
-			t.Fatalf("%s: status %d", c.name, resp.status)
-		}
-		rep, err := command.OpenReply(owner, devKey.PublicKey(), env, resp.body, time.Now())
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		got := rep.Error
-		if rep.OK {
-			got = string(rep.Result)
-		}
+		rep, got := sendCommand(t, srv.URL, owner, devKey, c.name)
 		if rep.OK != c.ok || !strings.Contains(got, c.text) {
 			t.Errorf("%s: ok=%v %q, want ok=%v %q", c.name, rep.OK, got, c.ok, c.text)
 		}

@@ -3,11 +3,9 @@ package hub_test
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/hub"
@@ -53,24 +51,9 @@ func TestReplyEncodingPanics(t *testing.T) {
 		{"error", false, "hub: the device's result could not be encoded"},
 		{"after", true, `"fine"`},
 	} {
-		env, err := command.Seal(nil, owner, devKey.PublicKey(), command.Command{Name: c.name}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp := post(t, nil, srv.URL, "application/octet-stream", env)
-		if resp.status != http.StatusOK {
-			t.Fatalf("%s: status %d %q", c.name, resp.status, resp.body)
-		}
-		if got := <-ran; got != c.name {
-			t.Fatalf("handler ran %q, want %q", got, c.name)
-		}
-		rep, err := command.OpenReply(owner, devKey.PublicKey(), env, resp.body, time.Now())
-		if err != nil {
-			t.Fatalf("%s: OpenReply: %v", c.name, err)
-		}
-		got := rep.Error
-		if rep.OK {
-			got = string(rep.Result)
+		rep, got := sendCommand(t, srv.URL, owner, devKey, c.name)
+		if ran := <-ran; ran != c.name {
+			t.Fatalf("handler ran %q, want %q", ran, c.name)
 		}
 		if rep.OK != c.ok || got != c.text {
 			t.Errorf("%s: ok=%v %q, want ok=%v %q", c.name, rep.OK, got, c.ok, c.text)
