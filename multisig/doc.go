@@ -23,8 +23,12 @@
 // account asked about, consistent counts, every cosignatory's address derived
 // from its key, no duplicates) and comes from a node whose chain height is
 // within MaxLag blocks of the median of the answers. An answer wins as soon
-// as Quorum (default 3) counted answers agree and they outnumber all counted
-// answers that differ. While that cannot happen with the answers still
+// as Quorum (default 3) counted answers agree, they outnumber all counted
+// answers that differ, and none of those reports a higher chain height than
+// the lowest of the agreeing answers (their group's height, which becomes
+// [Owners.Height]): two liars repeating an old owner set at the current
+// height cannot win with a lagging honest node that still sees that set.
+// While that cannot happen with the answers still
 // expected — nodes failed, lag, disagree or hang — the search widens to
 // further random nodes from the list, until a decision, the end of the list
 // or the end of the context. A hung node never holds up an answer: the

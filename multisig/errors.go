@@ -30,6 +30,15 @@ var (
 	ErrStale = errors.New("multisig: owner list too old and refresh failed")
 	// ErrClosed reports a call to an [OwnerCache] after [OwnerCache.Close].
 	ErrClosed = errors.New("multisig: owner cache closed")
+	// ErrSuperseded reports agreeing answers that did not count because an
+	// in-sync answer that disagrees with them reports a higher chain height:
+	// they may be an old state (a removed owner) that liars repeat at a
+	// current height. It marks those answers in a [QuorumError], which then
+	// wraps it too.
+	ErrSuperseded = errors.New("multisig: agreeing answers older than one that disagrees")
+	// ErrBusy reports a call to an [OwnerCache] that would have had to
+	// wait for a refresh while MaxWaiting callers already wait for it.
+	ErrBusy = errors.New("multisig: too many callers waiting for the owner list")
 )
 
 // NodeAnswer is what one node said, as reported in a [QuorumError]. Nothing
@@ -58,6 +67,10 @@ type QuorumError struct {
 	Needed  int
 	Answers []NodeAnswer
 	Cause   error // the context's error, if that ended the search
+	// Superseded is set when enough answers agreed but an in-sync answer
+	// that disagrees reports a higher chain height, so they could not win
+	// (their NodeAnswer.Err wraps [ErrSuperseded]).
+	Superseded bool
 }
 
 // Error says what was asked, how many nodes, and what each one said.
@@ -67,6 +80,9 @@ func (e *QuorumError) Error() string {
 	if e.Cause != nil {
 		fmt.Fprintf(&b, " (%v)", e.Cause)
 	}
+	if e.Superseded {
+		b.WriteString("; agreeing answers held back by a disagreeing answer at a higher height")
+	}
 	for _, a := range e.Answers {
 		b.WriteString("; ")
 		b.WriteString(a.String())
@@ -74,12 +90,17 @@ func (e *QuorumError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrNoQuorum and the context's error, if any.
+// Unwrap returns ErrNoQuorum, ErrSuperseded if Superseded is set, and the
+// context's error, if any.
 func (e *QuorumError) Unwrap() []error {
-	if e.Cause != nil {
-		return []error{ErrNoQuorum, e.Cause}
+	errs := []error{ErrNoQuorum}
+	if e.Superseded {
+		errs = append(errs, ErrSuperseded)
 	}
-	return []error{ErrNoQuorum}
+	if e.Cause != nil {
+		errs = append(errs, e.Cause)
+	}
+	return errs
 }
 
 func summarize(keys []nem.PublicKey) string {

@@ -49,7 +49,7 @@ type outcome[T any] struct {
 	value  T
 	asked  int    // nodes asked in all, including those still in flight
 	agreed int    // answers behind value
-	height uint64 // median chain height of the agreeing answers (heights rounds)
+	height uint64 // lowest chain height among the agreeing answers (heights rounds)
 }
 
 func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
@@ -113,47 +113,80 @@ func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 	}
 }
 
-// decide applies the quorum rule to the votes so far.
+// decide applies the quorum rule to the votes so far. In a heights round
+// an agreeing group is dated by its lowest member, and it cannot win while
+// an in-sync answer that disagrees with it reports a higher height: liars
+// agreeing with a lagging honest node must not pass an old answer off as
+// current (DESIGN §3, heights and rollbacks).
 func (r *round[T]) decide(votes []vote[T]) (outcome[T], bool) {
 	valid := r.inSync(votes)
 	if r.agree != nil {
 		val, n, ok := r.agree(valid)
 		return outcome[T]{value: val, agreed: n}, ok
 	}
-	counts := map[string]int{}
-	for _, v := range valid {
-		counts[v.key]++
-	}
-	for _, v := range valid {
-		n := counts[v.key]
-		if n >= r.quorum && n > len(valid)-n {
-			var agreeing []vote[T]
-			for _, w := range valid {
-				if w.key == v.key {
-					agreeing = append(agreeing, w)
-				}
-			}
-			return outcome[T]{value: v.value, agreed: n, height: medianHeight(agreeing)}, true
+	for _, g := range groupVotes(valid) {
+		if g.n >= r.quorum && g.n > len(valid)-g.n && g.above == 0 {
+			return outcome[T]{value: g.first.value, agreed: g.n, height: g.low}, true
 		}
 	}
 	return outcome[T]{}, false
 }
 
-// reachable reports whether inflight more answers, all agreeing with the
-// leading one, would be enough for a decision.
+// group is the in-sync answers of a round that agree (equal keys).
+type group[T any] struct {
+	first vote[T] // the first answer of the group
+	n     int     // answers in the group
+	low   uint64  // the lowest height among them: the group's height
+	// above is the highest height of a disagreeing in-sync answer when it
+	// is higher than low (the group cannot win then), else 0.
+	above uint64
+}
+
+// groupVotes splits in-sync votes into groups of agreeing answers, in the
+// order of their first answers.
+func groupVotes[T any](valid []vote[T]) []group[T] {
+	var gs []group[T]
+	at := map[string]int{}
+	for _, v := range valid {
+		i, ok := at[v.key]
+		if !ok {
+			i = len(gs)
+			at[v.key] = i
+			gs = append(gs, group[T]{first: v, low: v.height})
+		}
+		gs[i].n++
+		gs[i].low = min(gs[i].low, v.height)
+	}
+	for i := range gs {
+		for _, v := range valid {
+			if v.key != gs[i].first.key && v.height > gs[i].low {
+				gs[i].above = max(gs[i].above, v.height)
+			}
+		}
+	}
+	return gs
+}
+
+// reachable reports whether inflight more answers could still bring a
+// decision: enough of them agreeing with a group that no higher disagreeing
+// answer holds back, or all of them agreeing on an answer not seen yet.
+// Answers already in never leave a round, so a group held back stays held
+// back; the round widens to outvote it instead.
 func (r *round[T]) reachable(votes []vote[T], inflight int) bool {
 	valid := r.inSync(votes)
 	if r.agree != nil {
 		return len(valid)+inflight >= r.quorum
 	}
-	counts := map[string]int{}
-	best := 0
-	for _, v := range valid {
-		counts[v.key]++
-		best = max(best, counts[v.key])
+	if inflight >= r.quorum && inflight > len(valid) {
+		return true
 	}
-	n := best + inflight
-	return n >= r.quorum && n > len(valid)-best
+	for _, g := range groupVotes(valid) {
+		n := g.n + inflight
+		if g.above == 0 && n >= r.quorum && n > len(valid)-g.n {
+			return true
+		}
+	}
+	return false
 }
 
 // inSync returns the answered votes whose height is within maxLag of the
@@ -207,10 +240,26 @@ func (r *round[T]) fail(votes []vote[T], cause error) error {
 		}
 	}
 	near := func(h, med uint64) bool { return h+r.maxLag >= med && h <= med+r.maxLag }
+	// A group with the votes to win that a higher disagreeing answer held
+	// back: say so on each of its answers.
+	var held *group[T]
+	if r.heights && r.agree == nil {
+		valid := r.inSync(votes)
+		for _, g := range groupVotes(valid) {
+			if g.n >= r.quorum && g.n > len(valid)-g.n && g.above != 0 {
+				held = &g
+			}
+		}
+	}
 	for _, v := range votes {
 		a := NodeAnswer{Node: v.node, Height: v.height, Answer: v.sum, Err: v.err}
-		if v.err == nil && r.heights && !near(v.height, lo) && !near(v.height, hi) {
+		switch {
+		case v.err != nil || !r.heights:
+		case !near(v.height, lo) && !near(v.height, hi):
 			a.Err = fmt.Errorf("%w: height %d, median %d", ErrLagging, v.height, hi)
+		case held != nil && v.key == held.first.key:
+			a.Err = fmt.Errorf("%w: %d answers agree, the lowest at height %d, but one that disagrees reports height %d", ErrSuperseded, held.n, held.low, held.above)
+			e.Superseded = true
 		}
 		e.Answers = append(e.Answers, a)
 	}

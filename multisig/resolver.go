@@ -43,7 +43,7 @@ type Owners struct {
 	Cosignatories    []nem.PublicKey // sorted, the set a quorum agreed on
 	MinCosignatories int             // as NIS reports it (0 means all must sign)
 	Agreed, Asked    int             // identical answers, and nodes asked in all
-	Height           uint64          // the median chain height the agreeing nodes reported
+	Height           uint64          // the lowest chain height among the agreeing answers
 }
 
 // Has reports whether p is one of the owners.

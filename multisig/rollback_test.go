@@ -1,0 +1,162 @@
+package multisig_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/nemiot/nemiot/multisig"
+	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/nis/nistest"
+)
+
+// ordered is an HTTP transport that holds every request to the nodes in
+// hold until the nodes in first have answered their account and
+// chain-height requests (the two that make up an owner answer), so that a
+// quorum round receives their answers first. It orders answers with
+// channels, not with delays.
+type ordered struct {
+	hold, first map[string]bool // hosts
+	mu          sync.Mutex
+	left        int // answers of first nodes still to come
+	done        chan struct{}
+}
+
+func newOrdered(first, hold []*nistest.Node) *ordered {
+	o := &ordered{hold: map[string]bool{}, first: map[string]bool{}, done: make(chan struct{})}
+	for _, nd := range first {
+		o.first[host(nd)] = true
+		o.left += 2
+	}
+	for _, nd := range hold {
+		o.hold[host(nd)] = true
+	}
+	return o
+}
+
+func host(nd *nistest.Node) string {
+	u, err := url.Parse(nd.URL())
+	if err != nil {
+		panic(err)
+	}
+	return u.Host
+}
+
+func (o *ordered) RoundTrip(req *http.Request) (*http.Response, error) {
+	if o.hold[req.URL.Host] {
+		select {
+		case <-o.done:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil || !o.first[req.URL.Host] {
+		return resp, err
+	}
+	switch req.URL.Path {
+	case "/account/get", "/chain/height":
+		resp.Body = &signalBody{ReadCloser: resp.Body, o: o}
+	}
+	return resp, nil
+}
+
+// signalBody counts its answer in when the client has read and closed it.
+type signalBody struct {
+	io.ReadCloser
+	o    *ordered
+	once sync.Once
+}
+
+func (b *signalBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(func() {
+		b.o.mu.Lock()
+		defer b.o.mu.Unlock()
+		if b.o.left--; b.o.left == 0 {
+			close(b.o.done)
+		}
+	})
+	return err
+}
+
+// removedOwnerNetwork is the scenario of a removed owner coming back: a
+// 1-of-2 account owned by A and X, X removed 3 blocks before the current
+// height, nodes 0 and 1 lying with the old set {A, X} at the current
+// height, node 2 honest but lagging 3 blocks (so it still sees the old set,
+// within MaxLag), nodes 3 and 4 honest.
+func removedOwnerNetwork(t *testing.T) (net *nistest.Network, d *device, x nem.PublicKey, liars, lagger, honest []*nistest.Node) {
+	t.Helper()
+	net = nistest.NewNetwork(t, 5, nil)
+	d = newDevice(t, net, 1, 2)
+	x = d.owners[1].PublicKey()
+	net.Advance(20, 0)
+	if _, err := net.ModifyMultisig(d.key.PublicKey(), nil, []nem.PublicKey{x}, 0, d.owners[0]); err != nil {
+		t.Fatal(err)
+	}
+	net.Advance(2, 0) // the removal is in block height-2: a node 3 blocks behind predates it
+	d.owners = d.owners[:1]
+	nodes := net.Nodes()
+	liars, lagger, honest = nodes[:2], nodes[2:3], nodes[3:]
+	old := []nem.PublicKey{d.owners[0].PublicKey(), x}
+	for _, nd := range liars {
+		if err := nd.SetBehavior(nistest.Lying(old, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := lagger[0].SetBehavior(nistest.Lagging(3)); err != nil {
+		t.Fatal(err)
+	}
+	// The lagging node is honest about its chain: it still lists X.
+	a, err := lagger[0].Client().Account(ctxT(t), d.address(net))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(a.CosignatoryKeys(), x) {
+		t.Fatalf("the node lagging 3 blocks does not see the removed owner: %v", a.CosignatoryKeys())
+	}
+	return net, d, x, liars, lagger, honest
+}
+
+// Issue 10 item 1: with every answer in, the old set {A, X} has 3 votes
+// (two liars at the current height and the lagging node 3 blocks behind)
+// against 2 for the truth {A}. Dated by its lowest member it is older than
+// the honest answers that disagree with it, so it cannot win; with no node
+// left to ask, the round fails and says why.
+func TestOwnersRemovedOwnerComesBack(t *testing.T) {
+	net, d, x, liars, lagger, honest := removedOwnerNetwork(t)
+	r := resolver(net)
+	r.HTTP = &http.Client{Transport: newOrdered(honest, append(liars, lagger...)), Timeout: testHTTP.Timeout}
+	o, err := r.Owners(ctxT(t), d.address(net))
+	if o != nil && o.Has(x) {
+		t.Fatalf("the removed owner is back: %v (height %d, chain at %d)", o, o.Height, net.Height())
+	}
+	if !errors.Is(err, multisig.ErrNoQuorum) || !errors.Is(err, multisig.ErrSuperseded) {
+		t.Fatalf("Owners = %v, %v; want ErrNoQuorum and ErrSuperseded", o, err)
+	}
+	var qe *multisig.QuorumError
+	if !errors.As(err, &qe) || !qe.Superseded || qe.Asked != 5 {
+		t.Fatalf("QuorumError %+v", qe)
+	}
+	held := 0
+	for _, a := range qe.Answers {
+		if errors.Is(a.Err, multisig.ErrSuperseded) {
+			held++
+		}
+	}
+	if held != 3 {
+		t.Fatalf("%d answers marked superseded, want the 3 that name the old set: %v", held, err)
+	}
+
+	// With the lagging node caught up, the truth has the majority again.
+	lagger[0].SetBehavior(nistest.Honest())
+	o, err = r.Owners(ctxT(t), d.address(net))
+	checkOwners(t, "lagging node caught up", o, err, net, d, 3)
+	if o.Height != uint64(net.Height()) {
+		t.Fatalf("Height %d, chain at %d", o.Height, net.Height())
+	}
+}
