@@ -132,10 +132,10 @@ func TestLevel(t *testing.T) {
 		pin   pinState
 		want  string
 	}{
-		{1, pinState{gpio.Low, 5592405, 25000000000}, `{"duty":"33%","pin":"GPIO18","pwm":true,"speed":1,"steps":3}`},
-		{2, pinState{gpio.Low, 11184811, 25000000000}, `{"duty":"67%","pin":"GPIO18","pwm":true,"speed":2,"steps":3}`},
-		{3, pinState{gpio.High, 11184811, 25000000000}, `{"duty":"100%","pin":"GPIO18","pwm":false,"speed":3,"steps":3}`},
-		{0, pinState{gpio.Low, 11184811, 25000000000}, `{"duty":"0%","pin":"GPIO18","pwm":false,"speed":0,"steps":3}`},
+		{1, pinState{gpio.Low, 5592405, 25000000000}, `{"duty":"33%","pin":"GPIO18","pulsing":true,"speed":1,"steps":3}`},
+		{2, pinState{gpio.Low, 11184811, 25000000000}, `{"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3}`},
+		{3, pinState{gpio.High, 11184811, 25000000000}, `{"duty":"100%","pin":"GPIO18","pulsing":false,"speed":3,"steps":3}`},
+		{0, pinState{gpio.Low, 11184811, 25000000000}, `{"duty":"0%","pin":"GPIO18","pulsing":false,"speed":0,"steps":3}`},
 	} {
 		got := mustDo(t, d, "fan", fmt.Sprintf(`{"speed":%d}`, tc.speed))
 		if got != tc.want {
@@ -192,7 +192,7 @@ func TestLevelWithoutPWM(t *testing.T) {
 	if got := stateOf(&p.Pin).L; got != gpio.High {
 		t.Errorf("pin after refused PWM = %s, want High (unchanged)", got)
 	}
-	if got := mustDo(t, d, "status", ``); got != `{"fan":{"duty":"100%","pin":"GPIO18","pwm":false,"speed":3,"steps":3}}` {
+	if got := mustDo(t, d, "status", ``); got != `{"fan":{"duty":"100%","pin":"GPIO18","pulsing":false,"speed":3,"steps":3}}` {
 		t.Errorf("status after refused PWM: %s", got)
 	}
 	// 0 and full need no PWM.
@@ -207,7 +207,7 @@ func TestLevelWithoutPWM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := mustDo(t, d2, "fan", `{"speed":2}`), `{"duty":"100%","pin":"GPIO19","pwm":false,"speed":2,"steps":3}`; got != want {
+	if got, want := mustDo(t, d2, "fan", `{"speed":2}`), `{"duty":"100%","pin":"GPIO19","pulsing":false,"speed":2,"steps":3}`; got != want {
 		t.Errorf("fallback result %s, want %s", got, want)
 	}
 	if got := stateOf(&p2.Pin).L; got != gpio.High {
@@ -753,9 +753,9 @@ func TestHalt(t *testing.T) {
 		}
 	}
 	if got, want := mustDo(t, r.d, "status", ""), `{"button":{"high":false,"level":"Low","pin":"GPIO4"},`+
-		`"dim":{"duty":"0%","level":0,"pin":"GPIO13","pwm":false,"steps":100},`+
+		`"dim":{"duty":"0%","level":0,"pin":"GPIO13","pulsing":false,"steps":100},`+
 		`"door":{"level":"Low","pin":"GPIO22","pulses":0},`+
-		`"fan":{"duty":"0%","pin":"GPIO18","pwm":false,"speed":0,"steps":3},`+
+		`"fan":{"duty":"0%","pin":"GPIO18","pulsing":false,"speed":0,"steps":3},`+
 		`"light":{"level":"Low","on":false,"pin":"GPIO17"},`+
 		`"temp":{"conn":"playback(64)","last":null}}`; got != want {
 		t.Errorf("status after Halt:\n%s\nwant\n%s", got, want)
@@ -990,10 +990,10 @@ func TestNewSim(t *testing.T) {
 		t.Errorf("Names = %s", got)
 	}
 	for _, step := range []struct{ name, args, want string }{
-		{"status", ``, `{"fan":{"duty":"0%","pin":"GPIO18","pwm":false,"speed":0,"steps":3},"light":{"level":"Low","on":false,"pin":"GPIO17"}}`},
+		{"status", ``, `{"fan":{"duty":"0%","pin":"GPIO18","pulsing":false,"speed":0,"steps":3},"light":{"level":"Low","on":false,"pin":"GPIO17"}}`},
 		{"light", `{"on":true}`, `{"level":"High","on":true,"pin":"GPIO17"}`},
-		{"fan", `{"speed":2}`, `{"duty":"67%","pin":"GPIO18","pwm":true,"speed":2,"steps":3}`},
-		{"status", `{}`, `{"fan":{"duty":"67%","pin":"GPIO18","pwm":true,"speed":2,"steps":3},"light":{"level":"High","on":true,"pin":"GPIO17"}}`},
+		{"fan", `{"speed":2}`, `{"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3}`},
+		{"status", `{}`, `{"fan":{"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3},"light":{"level":"High","on":true,"pin":"GPIO17"}}`},
 	} {
 		if got := mustDo(t, d, step.name, step.args); got != step.want {
 			t.Errorf("%s %s = %s, want %s", step.name, step.args, got, step.want)
@@ -1002,7 +1002,7 @@ func TestNewSim(t *testing.T) {
 	if err := d.Halt(); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := mustDo(t, d, "status", ``), `{"fan":{"duty":"0%","pin":"GPIO18","pwm":false,"speed":0,"steps":3},"light":{"level":"Low","on":false,"pin":"GPIO17"}}`; got != want {
+	if got, want := mustDo(t, d, "status", ``), `{"fan":{"duty":"0%","pin":"GPIO18","pulsing":false,"speed":0,"steps":3},"light":{"level":"Low","on":false,"pin":"GPIO17"}}`; got != want {
 		t.Errorf("status after Halt %s", got)
 	}
 	// Two sims are independent.

@@ -39,8 +39,8 @@ func ExampleNewSim() {
 	}
 	// Output:
 	// {"level":"High","on":true,"pin":"GPIO17"}
-	// {"duty":"67%","pin":"GPIO18","pwm":true,"speed":2,"steps":3}
-	// {"fan":{"duty":"67%","pin":"GPIO18","pwm":true,"speed":2,"steps":3},"light":{"level":"High","on":true,"pin":"GPIO17"}}
+	// {"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3}
+	// {"fan":{"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3},"light":{"level":"High","on":true,"pin":"GPIO17"}}
 	// error: device: "fan": bad args: field "speed" must be an integer from 0 to 3
 }
 

@@ -15,7 +15,7 @@ import (
 type LevelOpts struct {
 	// Arg is the name of the field in args, result and state: "level" by
 	// default, "speed" for the fan of [LightFan]. It cannot be one of the
-	// other state keys ("steps", "duty", "pwm", "pin").
+	// other state keys ("steps", "duty", "pulsing", "pin").
 	Arg string
 	// Steps is the highest level; level n drives duty n/Steps of full.
 	// At most 65536.
@@ -34,9 +34,12 @@ var DefaultLevelOpts = LevelOpts{Arg: "level", Steps: 100, Freq: physic.KiloHert
 
 // Level drives an output at one of Steps+1 levels with PWM, e.g. a dimmer or
 // a fan. Its args are {Arg: 0..Steps}; its result and state are
-// {Arg: n, "steps": Steps, "duty": "33%", "pwm": bool, "pin": name}, where
-// duty is what the pin actually does and pwm says whether it is driven by
-// PWM.
+// {Arg: n, "steps": Steps, "duty": "33%", "pulsing": bool, "pin": name},
+// where duty is what the pin actually does and pulsing says whether PWM is
+// pulsing the pin right now. It is false at level 0 and at Steps, where the
+// pin is held steadily Low or High (whatever the driver can do), and under
+// Fallback, where the driver refused PWM and the pin is held High instead;
+// it does not say whether the pin supports PWM.
 //
 // Level 0 drives the pin Low and level Steps drives it High with Out, not
 // PWM, so they work on every driver (periph's bcm283x does the same, and its
@@ -55,7 +58,7 @@ type Level struct {
 
 	value int       // current level
 	duty  gpio.Duty // what the pin does
-	pwm   bool      // duty is produced by PWM
+	pwm   bool      // duty is produced by PWM now ("pulsing")
 	name  boxedName // the pin's name, for State
 }
 
@@ -75,7 +78,7 @@ func NewLevel(p gpio.PinOut, opts *LevelOpts) (*Level, error) {
 			return nil, configErr("level: negative Freq")
 		}
 		if opts.Arg != "" {
-			if !validName(opts.Arg) || opts.Arg == "steps" || opts.Arg == "duty" || opts.Arg == "pwm" || opts.Arg == "pin" {
+			if !validName(opts.Arg) || opts.Arg == "steps" || opts.Arg == "duty" || opts.Arg == "pulsing" || opts.Arg == "pin" {
 				return nil, configErr("level: Arg %s", quote(opts.Arg, maxNameLen))
 			}
 			o.Arg = opts.Arg
@@ -176,8 +179,8 @@ func (l *Level) Do(ctx context.Context, raw json.RawMessage) (any, error) {
 	return l.State(), nil
 }
 
-// State returns {Arg: n, "steps": Steps, "duty": "33%", "pwm": bool,
+// State returns {Arg: n, "steps": Steps, "duty": "33%", "pulsing": bool,
 // "pin": name}.
 func (l *Level) State() any {
-	return map[string]any{l.arg: l.value, "steps": l.steps, "duty": percentString(l.duty), "pwm": l.pwm, "pin": l.name.get(l.pin.Name())}
+	return map[string]any{l.arg: l.value, "steps": l.steps, "duty": percentString(l.duty), "pulsing": l.pwm, "pin": l.name.get(l.pin.Name())}
 }

@@ -21,9 +21,9 @@ const DefaultPinMap = "light=GPIO17,fan=GPIO18"
 //   - "fan", a [Level] with Arg "speed" and 3 steps: args {"speed": 0..3},
 //     driving duty 0, 1/3, 2/3 and full at 1 kHz. If the driver has no PWM
 //     (see [Level]), speeds 1 and 2 fall back to full on (duty "100%",
-//     "pwm": false in the result) rather than failing.
+//     "pulsing": false in the result) rather than failing.
 //   - "status" ([StatusCommand]): args none; result
-//     {"fan": {"speed", "steps", "duty", "pwm", "pin"}, "light": {"on", "level", "pin"}}.
+//     {"fan": {"speed", "steps", "duty", "pulsing", "pin"}, "light": {"on", "level", "pin"}}.
 //
 // Both pins start off (Low). opts may be nil.
 func LightFan(light, fan gpio.PinOut, opts *Opts) (*Device, error) {
