@@ -1,10 +1,12 @@
 // Command raspberrypi is the firmware of a Raspberry Pi that its owners
-// command over NEM: an LED, a fan driven by PWM where the pin supports it,
-// and optionally a push button, behind the hub's HTTP API.
+// command over NEM: a light (an LED), a fan driven by PWM where the pin
+// supports it, and optionally a push button, behind the hub's HTTP API. Its
+// commands are those of examples/hub (light, fan, status), so the same app
+// commands drive either.
 //
 // Wiring (BCM numbers; header pins in brackets), all configurable:
 //
-//	LED     GPIO17 [11] → 330 Ω → LED → GND
+//	light   GPIO17 [11] → 330 Ω → LED → GND
 //	fan     GPIO18 [12] → gate of a logic-level MOSFET (or a transistor) that switches the fan
 //	button  (optional, -button GPIO27 [13]) → button → GND; the internal pull-up is used
 //
@@ -14,6 +16,9 @@
 //	GOOS=linux GOARCH=arm64 go build ./examples/raspberrypi         # Pi 3, 4, 5 with a 64-bit OS
 //	sudo ./raspberrypi -key device.key -listen :8080
 //
+// go build writes the binary ./raspberrypi in the current directory (the
+// repository's .gitignore lists it, and *.key files).
+//
 // Flags:
 //
 //	-key FILE      the device key (examples/keygen -out writes one); else $NEMIOT_DEVICE_KEY
@@ -21,16 +26,18 @@
 //	-listen ADDR   default 127.0.0.1:8080 (loopback); -listen :8080 to reach it from the LAN
 //	-nodes URL,…   NIS nodes of the owner quorum (default: the embedded list of the network)
 //	-owners HEX,…  fixed owner public keys instead of the quorum
-//	-led PIN       default GPIO17
+//	-light PIN     default GPIO17
 //	-fan PIN       default GPIO18 (a hardware PWM pin: GPIO12, 13, 18 or 19)
 //	-fan-freq F    PWM frequency, e.g. 100Hz, 1kHz, 25kHz (default 1kHz)
 //	-button PIN    a push button input; default none
 //
-// Commands: "led" {"on": bool}; "fan" {"speed": 0..3}, duty 0, 1/3, 2/3 or
+// Commands: "light" {"on": bool}; "fan" {"speed": 0..3}, duty 0, 1/3, 2/3 or
 // full; "button" (when configured), {"high": bool, …}, High meaning released;
 // and "status". Speeds 1 and 2 need PWM: periph's bcm283x driver gives it
 // with root (memory-mapped PWM/DMA); without root, or with the gpioioctl
-// driver, the fan runs at full speed instead and the reply says "pwm": false.
+// driver, the fan runs at full speed instead and the reply says
+// "duty": "100%", "pulsing": false (at speeds 0 and 3 the pin is held Low or
+// High, so "pulsing" is false there anyway).
 //
 // Pins are named as periph names them (GPIO17, or a header alias such as
 // P1_11), looked up with gpioreg.ByName after host.Init. On SIGINT or SIGTERM
@@ -64,8 +71,8 @@ func main() {
 
 // pins names the device's pins.
 type pins struct {
-	LED, Fan, Button string
-	FanFreq          physic.Frequency
+	Light, Fan, Button string
+	FanFreq            physic.Frequency
 }
 
 // newDevice builds the Pi's device with the pins byName finds.
@@ -77,7 +84,7 @@ func newDevice(p pins, byName func(string) gpio.PinIO) (*device.Device, error) {
 		}
 		return pin, nil
 	}
-	led, err := lookup("led", p.LED)
+	light, err := lookup("light", p.Light)
 	if err != nil {
 		return nil, err
 	}
@@ -85,15 +92,15 @@ func newDevice(p pins, byName func(string) gpio.PinIO) (*device.Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	ledAction, err := device.NewSwitch(led, nil)
+	lightAction, err := device.NewSwitch(light, nil)
 	if err != nil {
-		return nil, fmt.Errorf("led: %w", err)
+		return nil, fmt.Errorf("light: %w", err)
 	}
 	fanAction, err := device.NewLevel(fan, &device.LevelOpts{Arg: "speed", Steps: 3, Freq: p.FanFreq, Fallback: true})
 	if err != nil {
 		return nil, fmt.Errorf("fan: %w", err)
 	}
-	actions := map[string]device.Action{"led": ledAction, "fan": fanAction}
+	actions := map[string]device.Action{"light": lightAction, "fan": fanAction}
 	if p.Button != "" {
 		button, err := lookup("button", p.Button)
 		if err != nil {
@@ -113,7 +120,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	common := serve.AddFlags(fs)
 	p := pins{FanFreq: physic.KiloHertz}
-	fs.StringVar(&p.LED, "led", "GPIO17", "LED `pin`")
+	fs.StringVar(&p.Light, "light", "GPIO17", "light (LED) `pin`")
 	fs.StringVar(&p.Fan, "fan", "GPIO18", "fan `pin` (PWM)")
 	fs.Var(&p.FanFreq, "fan-freq", "fan PWM `frequency`, e.g. 25kHz")
 	fs.StringVar(&p.Button, "button", "", "push button `pin` (optional)")

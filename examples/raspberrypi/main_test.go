@@ -55,16 +55,20 @@ func do(t *testing.T, d *device.Device, name, args string) map[string]any {
 func TestDevice(t *testing.T) {
 	for _, withPWM := range []bool{true, false} {
 		m, byName := board(withPWM)
-		d, err := newDevice(pins{LED: "GPIO17", Fan: "GPIO18", Button: "GPIO27", FanFreq: 25 * physic.KiloHertz}, byName)
+		d, err := newDevice(pins{Light: "GPIO17", Fan: "GPIO18", Button: "GPIO27", FanFreq: 25 * physic.KiloHertz}, byName)
 		if err != nil {
 			t.Fatal(err)
 		}
-		do(t, d, "led", `{"on":true}`)
-		if led := m["GPIO17"].(*gpiotest.Pin); led.L != gpio.High {
-			t.Error("led not High")
+		// The commands are examples/hub's: light, not led.
+		if _, err := d.Do(context.Background(), "led", json.RawMessage(`{"on":true}`)); err == nil {
+			t.Error(`"led" is still a command`)
+		}
+		do(t, d, "light", `{"on":true}`)
+		if light := m["GPIO17"].(*gpiotest.Pin); light.L != gpio.High {
+			t.Error("light not High")
 		}
 		fan := do(t, d, "fan", `{"speed":1}`)
-		if fan["pwm"] != withPWM {
+		if fan["pulsing"] != withPWM || fan["pwm"] != nil {
 			t.Errorf("PWM %v: fan result %v", withPWM, fan)
 		}
 		if withPWM {
@@ -83,7 +87,7 @@ func TestDevice(t *testing.T) {
 			t.Fatal(err)
 		}
 		if m["GPIO17"].(*gpiotest.Pin).L != gpio.Low {
-			t.Error("halt left the led on")
+			t.Error("halt left the light on")
 		}
 	}
 }
@@ -91,9 +95,9 @@ func TestDevice(t *testing.T) {
 func TestUnknownPins(t *testing.T) {
 	_, byName := board(true)
 	for _, p := range []pins{
-		{LED: "GPIO99", Fan: "GPIO18"},
-		{LED: "GPIO17", Fan: "nope"},
-		{LED: "GPIO17", Fan: "GPIO18", Button: "GPIO4"},
+		{Light: "GPIO99", Fan: "GPIO18"},
+		{Light: "GPIO17", Fan: "nope"},
+		{Light: "GPIO17", Fan: "GPIO18", Button: "GPIO4"},
 	} {
 		if _, err := newDevice(p, byName); !errors.Is(err, device.ErrUnknownPin) {
 			t.Errorf("%+v: %v, want ErrUnknownPin", p, err)
@@ -103,7 +107,7 @@ func TestUnknownPins(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	t.Setenv(serve.KeyEnv, "")
-	for _, args := range [][]string{{}, {"-fan-freq", "fast"}, {"extra"}} {
+	for _, args := range [][]string{{}, {"-fan-freq", "fast"}, {"extra"}, {"-led", "GPIO17"}} {
 		var stderr bytes.Buffer
 		if code := run(context.Background(), args, &stderr); code != 2 {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, stderr.String())
