@@ -21,14 +21,21 @@
 //	-audit     also check each apostille against the chain: fetch its
 //	           transaction from -node and verify hash, signature,
 //	           message, recipient and content locally (apostille.Audit).
-//	-node URL  the NIS node of -audit, e.g. http://hugetestalice.nem.ninja:7890.
-//	-owner HEX check that a private apostille was signed by this public key.
+//	-node URL  the NIS node of -audit (and only of -audit), e.g.
+//	           http://hugetestalice.nem.ninja:7890.
+//	-owner HEX check that each apostille was signed by this public key: a
+//	           private one from the archive alone, a public one (whose
+//	           signer only the chain knows) only with -audit, so -owner on
+//	           an archive with a public apostille needs -audit.
 //	-out FILE  save the dedicated account's private key to FILE (mode
-//	           0600, never overwritten) for examples/hub -key; the archive
-//	           must hold exactly one private apostille.
+//	           0600, never overwritten, with its network) for
+//	           examples/hub -key; the archive must hold exactly one private
+//	           apostille.
 //
-// The exit status is 0 when every check passed, 1 when one failed or the
-// archive is unreadable, 2 on bad usage.
+// One archive per run. The exit status is 0 when every check passed, 1
+// when one failed or the archive is unreadable, 2 on bad usage (with a
+// message: no archive or more than one, -audit without -node, -node
+// without -audit, -owner on a public apostille without -audit).
 package main
 
 import (
@@ -64,13 +71,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
+	usage := func(msg string) int {
+		fmt.Fprintln(stderr, "apostille: "+msg)
 		return 2
 	}
-	if *audit && *node == "" {
-		fmt.Fprintln(stderr, "apostille: -audit needs -node URL")
-		return 2
+	switch {
+	case fs.NArg() == 0:
+		fs.Usage()
+		return usage("no archive given")
+	case fs.NArg() > 1:
+		return usage(fmt.Sprintf("one archive at a time, got %d arguments (flags go before the archive)", fs.NArg()))
+	case *audit && *node == "":
+		return usage("-audit needs -node URL")
+	case *node != "" && !*audit:
+		return usage("-node is the node of -audit; add -audit to check the chain")
 	}
 	var owner *nem.PublicKey
 	if *ownerHex != "" {
@@ -86,6 +100,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", fs.Arg(0), err)
 		return 1
+	}
+	if owner != nil && !*audit {
+		// A public apostille's signer is only on chain: -owner could not
+		// check it, and passing it silently would look like a pass.
+		for _, n := range a.Files {
+			if n.Record != nil && !n.Private {
+				return usage(fmt.Sprintf("-owner: %q is a public apostille, whose signer only the chain knows; add -audit -node URL to check it", n.OriginalName))
+			}
+		}
 	}
 	var client *nis.Client
 	if *audit {
@@ -134,6 +157,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			check("chain", err)
 			if err == nil {
 				fmt.Fprintf(stdout, "    height %d, signed by %s (%s)\n", res.Height, res.Signer, res.Owner.Pretty())
+				if owner != nil && !n.Private {
+					check("owner", publicOwner(res, *owner))
+				}
 			}
 		}
 	}
@@ -149,7 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		n := dedicated[0]
 		comment := fmt.Sprintf("nemiot device key: dedicated account %s of the apostille of %q", n.DedicatedAddress, n.OriginalName)
-		if err := keyfile.Write(*out, n.Dedicated, comment); err != nil {
+		if err := keyfile.Create(*out, &keyfile.File{Key: n.Dedicated, Network: n.Network}, comment); err != nil {
 			if errors.Is(err, os.ErrExist) {
 				err = fmt.Errorf("%s exists; refusing to overwrite a key", *out)
 			}
@@ -162,4 +188,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// publicOwner checks that the audited public apostille res was signed by
+// owner, or sent for owner's multisig account.
+func publicOwner(res *apostille.AuditResult, owner nem.PublicKey) error {
+	if res.Signer == owner || res.Multisig == owner {
+		return nil
+	}
+	return fmt.Errorf("signed by %s, not by -owner", res.Signer)
 }

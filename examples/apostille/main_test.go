@@ -98,12 +98,15 @@ func TestOut(t *testing.T) {
 	if code, out, errOut := runArgs(t, "-out", path, archives+"private-sha256.zip"); code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
-	k, err := keyfile.Read(path)
+	f, err := keyfile.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.Hex() != m.DedicatedKey {
+	if f.Key.Hex() != m.DedicatedKey {
 		t.Error("saved another key")
+	}
+	if f.Network != nem.Testnet || len(f.Warnings) != 0 {
+		t.Errorf("key file network %v, warnings %v; want testnet, none", f.Network, f.Warnings)
 	}
 	st, _ := os.Stat(path)
 	if st.Mode().Perm() != 0o600 {
@@ -153,20 +156,59 @@ func TestAudit(t *testing.T) {
 }
 
 func TestUsageAndBadArchives(t *testing.T) {
+	m := manifest(t, "public-sha256.zip")
 	for _, tc := range []struct {
-		args []string
-		code int
+		args    []string
+		code    int
+		inError string
 	}{
-		{nil, 2},
-		{[]string{"a.zip", "b.zip"}, 2},
-		{[]string{"-audit", archives + "private-sha256.zip"}, 2},
-		{[]string{"-owner", "xyz", archives + "private-sha256.zip"}, 2},
-		{[]string{archives + "hostile-dotdot.zip"}, 1},
-		{[]string{archives + "hostile-bomb.zip"}, 1},
-		{[]string{archives + "missing.zip"}, 1},
+		{nil, 2, "apostille: no archive given"},
+		{[]string{"a.zip", "b.zip"}, 2, "apostille: one archive at a time, got 2 arguments"},
+		{[]string{archives + "private-sha256.zip", "-owner", m.Owner.PublicKey}, 2, "one archive at a time, got 3 arguments (flags go before the archive)"},
+		{[]string{"-audit", archives + "private-sha256.zip"}, 2, "-audit needs -node URL"},
+		{[]string{"-node", "http://127.0.0.1:1", archives + "private-sha256.zip"}, 2, "apostille: -node is the node of -audit; add -audit"},
+		{[]string{"-owner", "xyz", archives + "private-sha256.zip"}, 2, "-owner"},
+		{[]string{"-owner", m.Owner.PublicKey, archives + "public-sha256.zip"}, 2, "is a public apostille, whose signer only the chain knows; add -audit -node URL"},
+		{[]string{archives + "hostile-dotdot.zip"}, 1, ""},
+		{[]string{archives + "hostile-bomb.zip"}, 1, ""},
+		{[]string{archives + "missing.zip"}, 1, ""},
 	} {
-		if code, out, _ := runArgs(t, tc.args...); code != tc.code {
-			t.Errorf("%v: exit %d, want %d\n%s", tc.args, code, tc.code, out)
+		code, out, errOut := runArgs(t, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.inError) {
+			t.Errorf("%v: exit %d, want %d\nstdout %s\nstderr %s, want %q", tc.args, code, tc.code, out, errOut, tc.inError)
 		}
+		if tc.code == 2 && out != "" {
+			t.Errorf("%v: bad usage printed %q", tc.args, out)
+		}
+	}
+}
+
+// -owner on a public apostille is checked against the chain's signer.
+func TestAuditPublicOwner(t *testing.T) {
+	m := manifest(t, "public-keccak256.zip")
+	tx, err := nis.ParseTransactionJSON(m.Transaction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := nistest.NewNetwork(t, 1, &nistest.Options{Time: nem.Epoch.Add(time.Duration(tx.TimeStamp+60) * time.Second)})
+	owner, err := nem.ParsePrivateKey(m.Owner.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Fund(owner.Address(nem.Testnet), 10_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.AddTransaction(tx); err != nil {
+		t.Fatal(err)
+	}
+	archive := archives + "public-keccak256.zip"
+	code, out, errOut := runArgs(t, "-audit", "-node", net.URLs()[0], "-owner", m.Owner.PublicKey, archive)
+	if code != 0 || !strings.Contains(out, "chain        ok") || !strings.Contains(out, "owner        ok") {
+		t.Errorf("owner: exit %d\n%s%s", code, out, errOut)
+	}
+	stranger, _ := nem.GeneratePrivateKey(nil)
+	code, out, errOut = runArgs(t, "-audit", "-node", net.URLs()[0], "-owner", stranger.PublicKey().String(), archive)
+	if code != 1 || !strings.Contains(out, "owner        FAILED: signed by "+m.Owner.PublicKey+", not by -owner") {
+		t.Errorf("stranger: exit %d\n%s%s", code, out, errOut)
 	}
 }
