@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -295,5 +296,115 @@ func TestQuorumBoostersDoNotDragHeight(t *testing.T) {
 	t.Logf("%d scenarios (%d without quorum), none dragged", cases, failed)
 	if failed == 0 {
 		t.Fatal("no scenario without a quorum: the report went untested")
+	}
+}
+
+// v is a scripted vote for the decide and reachable tests.
+func v(node string, rec record, h uint64) vote[record] {
+	return vote[record]{node: node, height: h, value: rec, key: rec.key(), sum: rec.summary()}
+}
+
+// The rule of DESIGN §3 "Heights and rollbacks", on the votes of issue 10
+// item 1: two liars repeat the old owner set at the current height, a node
+// 3 blocks behind (within MaxLag) still sees it, two honest nodes report
+// the truth. The old set has 3 votes against 2, but its group is dated by
+// its lowest member and an answer that disagrees is higher: it cannot win,
+// the answers still to come could only decide for the truth, and the
+// report says why.
+func TestQuorumGroupHeldBackByHigherDissent(t *testing.T) {
+	r := testRound(nil, nil, 0)
+	const h = height
+	old := oldTruth
+	votes := []vote[record]{v("liar1", old, h), v("liar2", old, h), v("lagging", old, h-3), v("honest1", truth, h), v("honest2", truth, h)}
+	if out, ok := r.decide(votes); ok {
+		t.Fatalf("decided %s at height %d", out.value.summary(), out.height)
+	}
+	if r.reachable(votes, 1) {
+		t.Fatal("one more answer reported reachable: the truth needs two more")
+	}
+	if !r.reachable(votes, 2) {
+		t.Fatal("two more answers for the truth (4 against 3) reported unreachable: the round would not widen")
+	}
+	out, ok := r.decide(append(votes, v("honest3", truth, h), v("honest4", truth, h)))
+	if !ok || out.value.key() != truth.key() || out.agreed != 4 || out.height != h {
+		t.Fatalf("after widening: %s, %d agreed at height %d, %v", out.value.summary(), out.agreed, out.height, ok)
+	}
+
+	err := r.fail(votes, nil)
+	var qe *QuorumError
+	if !errors.As(err, &qe) || !qe.Superseded || !errors.Is(err, ErrSuperseded) || !errors.Is(err, ErrNoQuorum) {
+		t.Fatalf("report: %v", err)
+	}
+	for _, a := range qe.Answers {
+		if held := errors.Is(a.Err, ErrSuperseded); held != (a.Answer == old.summary()) {
+			t.Fatalf("answer %s: superseded %v: %v", a, held, err)
+		}
+	}
+}
+
+// An agreeing group is dated by its lowest member; a disagreeing answer at
+// or below that height does not hold it back.
+func TestQuorumGroupHeight(t *testing.T) {
+	r := testRound(nil, nil, 0)
+	const h = height
+	for _, tc := range []struct {
+		name   string
+		votes  []vote[record]
+		ok     bool
+		height uint64
+	}{
+		{"unanimous at one height", []vote[record]{v("a", truth, h), v("b", truth, h), v("c", truth, h)}, true, h},
+		{"unanimous, mixed heights", []vote[record]{v("a", truth, h), v("b", truth, h-2), v("c", truth, h+1)}, true, h - 2},
+		{"old set alone", []vote[record]{v("a", oldTruth, h), v("b", oldTruth, h), v("c", oldTruth, h-3)}, true, h - 3},
+		{"dissent at the same height", []vote[record]{v("a", truth, h), v("b", truth, h), v("c", truth, h), v("d", lie, h), v("e", lie, h)}, true, h},
+		{"dissent lower", []vote[record]{v("a", truth, h), v("b", truth, h), v("c", truth, h), v("d", oldTruth, h-3)}, true, h},
+		{"dissent one block higher", []vote[record]{v("a", truth, h), v("b", truth, h), v("c", truth, h), v("d", lie, h+1)}, false, 0},
+		{"dissent above the lowest member only", []vote[record]{v("a", truth, h+2), v("b", truth, h+2), v("c", truth, h), v("d", lie, h+1)}, false, 0},
+		{"dissent out of sync does not count", []vote[record]{v("a", truth, h), v("b", truth, h), v("c", truth, h), v("d", lie, h+500)}, true, h},
+	} {
+		out, ok := r.decide(tc.votes)
+		if ok != tc.ok || ok && (out.value.key() != tc.votes[0].key || out.height != tc.height) {
+			t.Errorf("%s: decided %v, %s at height %d; want %v at height %d", tc.name, ok, out.value.summary(), out.height, tc.ok, tc.height)
+		}
+	}
+}
+
+// A group held back for good fails the round, with a report that says so:
+// 4 nodes give the old set (one of them 3 blocks behind), 2 the truth at
+// the current height. The old-set nodes answer once the truth nodes have,
+// so that no arrival order lets the old set win before a disagreeing
+// answer is in.
+func TestQuorumHeldBackFailsWithReport(t *testing.T) {
+	nodes := []string{"n0", "n1", "n2", "n3", "n4", "n5"}
+	var asked atomic.Int32
+	var mu sync.Mutex
+	truthLeft, truthDone := 2, make(chan struct{})
+	r := &round[record]{
+		nodes: nodes, sample: len(nodes), quorum: 3, maxLag: 10, stall: time.Hour,
+		rand: chachaReader(7), what: "test", heights: true,
+		ask: func(ctx context.Context, node string) vote[record] {
+			asked.Add(1)
+			var i int
+			fmt.Sscanf(node, "n%d", &i)
+			if i >= 4 {
+				defer func() {
+					mu.Lock()
+					defer mu.Unlock()
+					if truthLeft--; truthLeft == 0 {
+						close(truthDone)
+					}
+				}()
+				return v(node, truth, height)
+			}
+			<-truthDone
+			return v(node, oldTruth, height-uint64(i/3)*3)
+		},
+	}
+	_, err := r.run(context.Background())
+	if !errors.Is(err, ErrNoQuorum) || !errors.Is(err, ErrSuperseded) {
+		t.Fatalf("err = %v", err)
+	}
+	if asked.Load() != int32(len(nodes)) {
+		t.Fatalf("asked %d of %d nodes", asked.Load(), len(nodes))
 	}
 }

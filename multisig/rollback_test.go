@@ -2,6 +2,7 @@ package multisig_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,22 +16,22 @@ import (
 )
 
 // ordered is an HTTP transport that holds every request to the nodes in
-// hold until the nodes in first have answered their account and
+// hold until need of the nodes in first have answered their account and
 // chain-height requests (the two that make up an owner answer), so that a
-// quorum round receives their answers first. It orders answers with
+// quorum round receives those answers first. It orders answers with
 // channels, not with delays.
 type ordered struct {
 	hold, first map[string]bool // hosts
 	mu          sync.Mutex
-	left        int // answers of first nodes still to come
+	closed      map[string]int // answers read, by first host
+	left        int            // first nodes still to answer
 	done        chan struct{}
 }
 
-func newOrdered(first, hold []*nistest.Node) *ordered {
-	o := &ordered{hold: map[string]bool{}, first: map[string]bool{}, done: make(chan struct{})}
+func newOrdered(first []*nistest.Node, need int, hold []*nistest.Node) *ordered {
+	o := &ordered{hold: map[string]bool{}, first: map[string]bool{}, closed: map[string]int{}, left: need, done: make(chan struct{})}
 	for _, nd := range first {
 		o.first[host(nd)] = true
-		o.left += 2
 	}
 	for _, nd := range hold {
 		o.hold[host(nd)] = true
@@ -60,7 +61,7 @@ func (o *ordered) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	switch req.URL.Path {
 	case "/account/get", "/chain/height":
-		resp.Body = &signalBody{ReadCloser: resp.Body, o: o}
+		resp.Body = &signalBody{ReadCloser: resp.Body, o: o, host: req.URL.Host}
 	}
 	return resp, nil
 }
@@ -69,29 +70,33 @@ func (o *ordered) RoundTrip(req *http.Request) (*http.Response, error) {
 type signalBody struct {
 	io.ReadCloser
 	o    *ordered
+	host string
 	once sync.Once
 }
 
 func (b *signalBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(func() {
-		b.o.mu.Lock()
-		defer b.o.mu.Unlock()
-		if b.o.left--; b.o.left == 0 {
-			close(b.o.done)
+		o := b.o
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if o.closed[b.host]++; o.closed[b.host] == 2 {
+			if o.left--; o.left == 0 {
+				close(o.done)
+			}
 		}
 	})
 	return err
 }
 
-// removedOwnerNetwork is the scenario of a removed owner coming back: a
-// 1-of-2 account owned by A and X, X removed 3 blocks before the current
-// height, nodes 0 and 1 lying with the old set {A, X} at the current
-// height, node 2 honest but lagging 3 blocks (so it still sees the old set,
-// within MaxLag), nodes 3 and 4 honest.
-func removedOwnerNetwork(t *testing.T) (net *nistest.Network, d *device, x nem.PublicKey, liars, lagger, honest []*nistest.Node) {
+// removedOwnerNetwork is the scenario of a removed owner coming back, on n
+// nodes: a 1-of-2 account owned by A and X, X removed 3 blocks before the
+// current height, nodes 0 and 1 lying with the old set {A, X} at the
+// current height, node 2 honest but lagging 3 blocks (so it still sees the
+// old set, within MaxLag), the others honest.
+func removedOwnerNetwork(t *testing.T, n int) (net *nistest.Network, d *device, x nem.PublicKey, liars, lagger, honest []*nistest.Node) {
 	t.Helper()
-	net = nistest.NewNetwork(t, 5, nil)
+	net = nistest.NewNetwork(t, n, nil)
 	d = newDevice(t, net, 1, 2)
 	x = d.owners[1].PublicKey()
 	net.Advance(20, 0)
@@ -128,9 +133,9 @@ func removedOwnerNetwork(t *testing.T) (net *nistest.Network, d *device, x nem.P
 // the honest answers that disagree with it, so it cannot win; with no node
 // left to ask, the round fails and says why.
 func TestOwnersRemovedOwnerComesBack(t *testing.T) {
-	net, d, x, liars, lagger, honest := removedOwnerNetwork(t)
+	net, d, x, liars, lagger, honest := removedOwnerNetwork(t, 5)
 	r := resolver(net)
-	r.HTTP = &http.Client{Transport: newOrdered(honest, append(liars, lagger...)), Timeout: testHTTP.Timeout}
+	r.HTTP = &http.Client{Transport: newOrdered(honest, 2, append(liars, lagger...)), Timeout: testHTTP.Timeout}
 	o, err := r.Owners(ctxT(t), d.address(net))
 	if o != nil && o.Has(x) {
 		t.Fatalf("the removed owner is back: %v (height %d, chain at %d)", o, o.Height, net.Height())
@@ -158,5 +163,35 @@ func TestOwnersRemovedOwnerComesBack(t *testing.T) {
 	checkOwners(t, "lagging node caught up", o, err, net, d, 3)
 	if o.Height != uint64(net.Height()) {
 		t.Fatalf("Height %d, chain at %d", o.Height, net.Height())
+	}
+}
+
+// The same liars and lagging node among 7 nodes, 5 sampled: when the
+// sample holds all three and the honest answers come first, the old set is
+// held back, the round widens to the two nodes not yet asked, and the truth
+// wins 4-3. Whichever 5 are sampled, the answer is the truth at the
+// current height.
+func TestOwnersRemovedOwnerWidens(t *testing.T) {
+	net, d, x, liars, lagger, honest := removedOwnerNetwork(t, 7)
+	widened := 0
+	for seed := range uint64(40) {
+		r := resolver(net)
+		r.Rand = seededRand(seed)
+		// Every sample of 5 holds at least 2 of the 4 honest nodes.
+		r.HTTP = &http.Client{Transport: newOrdered(honest, 2, append(liars, lagger...)), Timeout: testHTTP.Timeout}
+		o, err := r.Owners(ctxT(t), d.address(net))
+		if err == nil && o.Has(x) {
+			t.Fatalf("seed %d: the removed owner is back: %v", seed, o)
+		}
+		checkOwners(t, fmt.Sprintf("seed %d", seed), o, err, net, d, 3)
+		if o.Height != uint64(net.Height()) {
+			t.Fatalf("seed %d: Height %d, chain at %d", seed, o.Height, net.Height())
+		}
+		if o.Asked == 7 {
+			widened++
+		}
+	}
+	if widened == 0 {
+		t.Fatal("no sample held all three old-set nodes: the test proves nothing")
 	}
 }
