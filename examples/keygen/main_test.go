@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/nemiot/nemiot/examples/internal/keyfile"
@@ -66,8 +67,8 @@ func TestHalfBlocks(t *testing.T) {
 	} {
 		for _, invert := range []bool{false, true} {
 			got := unHalfBlocks(t, halfBlocks(bm, invert), len(bm), invert)
-			if !slices.EqualFunc(got, bm, slices.Equal) {
-				t.Errorf("invert=%v: round trip %v, want %v", invert, got, bm)
+			if diff := cmp.Diff(bm, got); diff != "" {
+				t.Errorf("invert=%v: round trip (-want +got):\n%s", invert, diff)
 			}
 		}
 	}
@@ -101,8 +102,8 @@ func TestRunShowsKeyAndQR(t *testing.T) {
 		}
 	}
 	got := unHalfBlocks(t, qr.String(), len(want), false)
-	if !slices.EqualFunc(got, want, slices.Equal) {
-		t.Error("displayed QR code is not the key's QR code")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("displayed QR code is not the key's QR code (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(strings.Join(strings.Fields(out), " "), "-device "+k.PublicKey().String()) {
 		t.Error("the app step does not pin the device key")

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/nem"
 )
@@ -73,8 +75,10 @@ func TestDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.PublicKey != dev.PublicKey() || info.Network != nem.Mainnet || info.Address != dev.Address(nem.Mainnet) {
-		t.Errorf("info %+v", info)
+	want := &Info{PublicKey: dev.PublicKey(), Address: dev.Address(nem.Mainnet), Network: nem.Mainnet}
+	// An Address is comparable, its bytes unexported.
+	if diff := cmp.Diff(want, info, cmp.Comparer(func(a, b nem.Address) bool { return a == b })); diff != "" {
+		t.Errorf("info (-want +got):\n%s", diff)
 	}
 	for _, body := range []string{
 		`{`,
