@@ -44,7 +44,18 @@
 //	             command {"cmd": string, "args": any, "pad": hex}
 //	             reply   {"re": hex nonce of the command, "ok": bool,
 //	                      "result": any, "error": string, "pad": hex}
-//	pad        = 16..64 random bytes (uniform length), in hex
+//	pad        = random lowercase hex characters, as many as make the body
+//	             as long as a length drawn uniformly from the 128 that start
+//	             at the first multiple of 64 at least 32 beyond the body's
+//	             length with an empty pad (32..222 characters, odd or even)
+//
+// The pad hides a body's length: every body whose length with an empty pad
+// rounds to the same 64 has the same distribution of padded lengths, so a
+// command such as {"on":true} and its {"on":false}, or the replies that
+// report either state, cannot be told apart by their size; bodies whose
+// lengths round to neighbouring multiples share half their padded lengths.
+// A device ignores the pad, so any pad a sender writes is
+// accepted; examples/js-app pads by the same rule.
 //
 // Header offsets: version 0, kind 1, suite 2, sender 3-34, recipient 35-66,
 // time 67-74, nonce 75-90, ciphertext length 91-94. Bodies are read
@@ -59,12 +70,38 @@
 //
 // [Opener.Open] refuses an envelope at the first failed check, in this order:
 // known version, kind and suite, and exact lengths; recipient is the device;
-// sender (and each cosigner) is an owner, and enough owners signed; date
-// within ±[Opener.Window] (default 30 s) of [Opener.Clock]; signatures;
-// nonce not seen before from this sender; decryption; JSON. Each refusal is
-// a [*RefusedError] whose Reason ([ErrStale], [ErrReplay], [ErrNotOwner],
-// [ErrBadSignature], …) is for local code and logs; remote callers get only
-// [ErrRefused], via [Opaque], so that a sender learns nothing about why.
+// date within ±[Opener.Window] (default 30 s) of [Opener.Clock], and not
+// before the process started; the sender's signature, under a key that is
+// not of small order, and then whether the sender is an owner; the same for
+// each cosigner, and enough owners signed; nonce not seen before from this
+// sender; decryption; JSON. Each refusal is a [*RefusedError] whose Reason
+// ([ErrStale], [ErrReplay], [ErrNotOwner], [ErrBadSignature], …) is for
+// local code and logs; remote callers get only [ErrRefused], via [Opaque],
+// so that a sender learns nothing about why.
+//
+// The [OwnerSource] is asked about a key only after a signature by that key
+// verified. An envelope that claims an owner's key without its signature is
+// refused as one that claims a stranger's is: the same reason
+// ([ErrBadSignature]) after the same work, one signature verification, so
+// neither the refusal nor its timing tells whether a key is an owner. What
+// still differs: an owner whose commands Open took lately has its key kept
+// decoded, which saves about 2 µs of the verification's 35 (on a 2-core
+// x86 machine, BenchmarkOpenRefuseNonOwner measures 37 µs and
+// BenchmarkOpenRefuseBadSig, an owner's key, 35 µs); and once a
+// signature verifies, the owner check costs what the OwnerSource takes,
+// which only the holder of that key can bring about.
+//
+// # Weak keys
+//
+// A public key that is a point of small order (eight points, the all-zero
+// key among them) has no private key anyone needs: a signature under it can
+// be forged, and what is encrypted to it can be read by all. Open refuses
+// such a sender or cosigner ([ErrWeakKey]) even if its OwnerSource lists
+// it, [StaticOwners] never counts one as an owner ([NewStaticOwners]
+// refuses it), [Proposal.Inspect] refuses such a signer, and [Seal],
+// [SealCBC], [Propose], [NewSender] and [OpenReply] refuse such a device
+// key with an error wrapping [nem.ErrWeakKey]. Chain transactions keep
+// NIS's own rule ([nem.PublicKey.Verify]).
 //
 // # Replays, clocks and restarts
 //
@@ -78,6 +115,20 @@
 // empty cache, so by default an Opener also refuses envelopes dated before
 // its process started: a reboot cannot reopen the window. Give it a
 // [ReplayStore] ([FileStore]) to keep the cache across restarts instead.
+//
+// That instant is worked out at every Open, as the clock's reading less the
+// monotonic time since the process started, so it is as right as the clock
+// is when the envelope comes: a device that boots with its clock behind
+// and sets it from the network later refuses, from then on, what it took
+// before the restart, however early someone made it open something. While
+// the clock is wrong, though, so is the bound. A device whose clock can be
+// behind at boot by more than the window (a Raspberry Pi without a
+// real-time clock restores the time it shut down at) must therefore either
+// keep a [FileStore], so that the replay cache itself survives the restart,
+// or not open envelopes until its clock is set
+// from network time (NTP, or the owner quorum's network time in package
+// multisig). The same holds where someone may set the clock back (a forged
+// time source): use a FileStore.
 //
 // The caller's obligations: the device's clock must be right to within the
 // window (a device without a real-time clock can use the owner quorum's

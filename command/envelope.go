@@ -1,12 +1,14 @@
 package command
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -74,10 +76,17 @@ const (
 	minCBC = nem.SaltSize + nem.CBCIVSize + 16
 )
 
-// Pad lengths (bytes, before hex).
+// The pad: a body's length with its pad is drawn uniformly from padSpread
+// lengths that start at the first multiple of padBucket that leaves room
+// for minPad pad characters. Every body whose unpadded length rounds to the
+// same bucket has the same distribution of padded lengths, odd and even
+// alike; padSpread being a power of two not above 256 makes one random
+// byte draw it exactly.
 const (
-	minPad = 16
-	maxPad = 64
+	minPad    = 32  // characters, 128 random bits: a co-signed body's digest reveals no guessable command
+	padBucket = 64  // characters
+	padSpread = 128 // characters
+	maxPad    = minPad + padBucket - 1 + padSpread - 1
 )
 
 type cosignature struct {
@@ -257,27 +266,42 @@ func decrypt(sk *nem.SharedKey, suite byte, ct []byte) ([]byte, error) {
 	return sk.DecryptGCM(ct)
 }
 
-// readNonce reads a nonce, then a pad of uniform length 16..64 bytes, from
-// rand, and returns the nonce and the pad in hex.
-func readNonceAndPad(rand io.Reader) (nonce [NonceSize]byte, pad string, err error) {
+// readNonce reads a nonce from rand.
+func readNonce(rand io.Reader) (nonce [NonceSize]byte, err error) {
 	if _, err = io.ReadFull(rand, nonce[:]); err != nil {
-		return nonce, "", fmt.Errorf("command: reading nonce: %w", err)
+		return nonce, fmt.Errorf("command: reading nonce: %w", err)
 	}
-	// Uniform over 49 lengths: reject bytes >= 245 (5·49).
-	var lb [1]byte
-	for {
-		if _, err = io.ReadFull(rand, lb[:]); err != nil {
-			return nonce, "", fmt.Errorf("command: reading pad length: %w", err)
-		}
-		if lb[0] < 245 {
-			break
-		}
+	return nonce, nil
+}
+
+// paddedLength returns the length of a padded body whose length with an
+// empty pad is n, for the random byte r.
+func paddedLength(n int, r byte) int {
+	return (n+minPad+padBucket-1)/padBucket*padBucket + int(r)%padSpread
+}
+
+// padBody fills the pad of body, a JSON object whose last member is "pad":"",
+// with random lowercase hex characters, as many as make the body
+// paddedLength long: it reads one byte for the length, then the pad, from
+// rand. It appends in place when body has the capacity (maxPad more).
+func padBody(rand io.Reader, body []byte) ([]byte, error) {
+	if !bytes.HasSuffix(body, []byte(`"pad":""}`)) {
+		panic("command: padBody: the body does not end with an empty pad")
 	}
-	p := make([]byte, minPad+int(lb[0])%(maxPad-minPad+1))
-	if _, err = io.ReadFull(rand, p); err != nil {
-		return nonce, "", fmt.Errorf("command: reading pad: %w", err)
+	var r [1]byte
+	if _, err := io.ReadFull(rand, r[:]); err != nil {
+		return nil, fmt.Errorf("command: reading pad length: %w", err)
 	}
-	return nonce, hex.EncodeToString(p), nil
+	n := len(body)
+	p := paddedLength(n, r[0]) - n
+	var raw [(maxPad + 1) / 2]byte
+	if _, err := io.ReadFull(rand, raw[:(p+1)/2]); err != nil {
+		return nil, fmt.Errorf("command: reading pad: %w", err)
+	}
+	tail := n - len(`"}`)
+	body = slices.Grow(body[:tail], p+1+len(`"}`))
+	body = hex.AppendEncode(body, raw[:(p+1)/2])[:tail+p]
+	return append(body, `"}`...), nil
 }
 
 // asciiJSON rewrites every non-ASCII character of a valid JSON text as a

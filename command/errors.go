@@ -41,6 +41,12 @@ var (
 	// ErrBadSignature: a signature does not verify, or a co-signed body does
 	// not match the digest its signers signed.
 	ErrBadSignature = errors.New("command: bad signature")
+	// ErrWeakKey: a signer's key (sender or cosigner), or the device's key
+	// a reply is checked against, is a point of small order (the all-zero
+	// key is one). Anyone can forge signatures under such a key and read
+	// what is encrypted to it, so it is refused even when an OwnerSource
+	// lists it; [RefusedError.Err] wraps [nem.ErrWeakKey].
+	ErrWeakKey = errors.New("command: weak public key (small order)")
 	// ErrReplay: this sender's nonce was already accepted.
 	ErrReplay = errors.New("command: envelope already seen")
 	// ErrReplayFull: the replay cache holds its capacity of live entries;

@@ -26,9 +26,9 @@ func (p *peer) shared(dev *nem.PrivateKey) (*nem.SharedKey, error) {
 }
 
 // keyCache maps owners' public keys to their peer values. It is bounded;
-// when full, adding a key drops an arbitrary other one. Only keys an
-// OwnerSource confirmed go in, so its size is the number of owners in
-// practice.
+// when full, adding a key drops an arbitrary other one. Only keys whose
+// signature verified, that are not of small order and that an OwnerSource
+// confirmed go in, so its size is the number of owners in practice.
 type keyCache struct {
 	mu  sync.RWMutex
 	max int
@@ -39,23 +39,21 @@ func newKeyCache(max int) *keyCache {
 	return &keyCache{max: max, m: make(map[nem.PublicKey]*peer)}
 }
 
-// get returns k's peer, decoding k if it is not cached. It fails with
-// nem.ErrInvalidKey if k is not a curve point.
-func (c *keyCache) get(k nem.PublicKey) (*peer, error) {
+// lookup returns k's cached peer, or nil.
+func (c *keyCache) lookup(k nem.PublicKey) *peer {
 	c.mu.RLock()
-	p := c.m[k]
-	c.mu.RUnlock()
-	if p != nil {
-		return p, nil
-	}
-	v, err := nem.NewVerifier(k)
-	if err != nil {
-		return nil, err
-	}
+	defer c.mu.RUnlock()
+	return c.m[k]
+}
+
+// add caches p as k's peer, dropping an arbitrary other key when full, and
+// returns the peer cached for k (another one if another goroutine added k
+// first). Add only keys an OwnerSource confirmed.
+func (c *keyCache) add(k nem.PublicKey, p *peer) *peer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p := c.m[k]; p != nil {
-		return p, nil
+	if q := c.m[k]; q != nil {
+		return q
 	}
 	if len(c.m) >= c.max {
 		for old := range c.m {
@@ -63,9 +61,8 @@ func (c *keyCache) get(k nem.PublicKey) (*peer, error) {
 			break
 		}
 	}
-	p = &peer{v: v}
 	c.m[k] = p
-	return p, nil
+	return p
 }
 
 func (c *keyCache) len() int {

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/nemiot/nemiot/nem"
 )
@@ -27,13 +28,32 @@ type Threshold interface {
 	MinSignatures(ctx context.Context) (int, error)
 }
 
-// StaticOwners returns an [OwnerSource] whose owners are exactly keys.
+// StaticOwners returns an [OwnerSource] whose owners are exactly keys,
+// less any key that fails [nem.PublicKey.Validate]: a key that is not a
+// curve point, or a point of small order (the all-zero key among them),
+// under which anyone could forge a command, is never an owner. Use
+// [NewStaticOwners] to be told about such keys instead.
 func StaticOwners(keys ...nem.PublicKey) OwnerSource {
 	s := make(staticOwners, len(keys))
 	for _, k := range keys {
-		s[k] = struct{}{}
+		if k.Validate() == nil {
+			s[k] = struct{}{}
+		}
 	}
 	return s
+}
+
+// NewStaticOwners is [StaticOwners] for keys read from configuration: it
+// fails, naming the first bad key by its position, with an error
+// wrapping [nem.ErrWeakKey] for a point of small order (the all-zero key
+// among them) and [nem.ErrInvalidKey] for bytes that are not a curve point.
+func NewStaticOwners(keys ...nem.PublicKey) (OwnerSource, error) {
+	for i, k := range keys {
+		if err := k.Validate(); err != nil {
+			return nil, fmt.Errorf("command: owner %d: %w", i, err)
+		}
+	}
+	return StaticOwners(keys...), nil
 }
 
 type staticOwners map[nem.PublicKey]struct{}

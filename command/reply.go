@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/nemiot/nemiot/nem"
@@ -24,7 +25,8 @@ type Reply struct {
 // version and a reply; it is from device to app; it is dated within
 // ±[DefaultWindow] of now; the device's signature verifies; the body
 // decrypts; it is a JSON reply whose "re" is sent's nonce. Every error is a
-// [*RefusedError].
+// [*RefusedError]; a device key of small order (anyone could forge its
+// replies) is [ErrWeakKey], wrapping [nem.ErrWeakKey].
 func OpenReply(app *nem.PrivateKey, device nem.PublicKey, sent, reply []byte, now time.Time) (*Reply, error) {
 	if app == nil {
 		return nil, refuse(ErrConfig, "no app key")
@@ -71,9 +73,15 @@ func (k *sendKeys) openReply(sent, reply []byte, now time.Time) (*Reply, error) 
 		return nil, refuse(ErrStale, "reply dated before the window")
 	}
 	var verified bool
-	if k.v != nil {
+	if k.v != nil { // NewSender validated the key
 		verified = k.v.Verify(r.signedMessage(), r.sig)
 	} else {
+		if err := device.Validate(); err != nil {
+			if errors.Is(err, nem.ErrWeakKey) {
+				return nil, refuseCause(ErrWeakKey, err, "device key")
+			}
+			return nil, refuse(ErrBadSignature, "device key is not a curve point")
+		}
 		verified = device.Verify(r.signedMessage(), r.sig)
 	}
 	if !verified {

@@ -42,10 +42,10 @@ func appendReplyBody(dst []byte, re *[NonceSize]byte, ok bool, result []byte, er
 }
 
 // replyBody is appendReplyBody into a new slice large enough for most
-// bodies.
+// bodies, with room for [padBody] to fill an empty pad in place.
 func replyBody(re *[NonceSize]byte, ok bool, result []byte, errText, pad string) ([]byte, error) {
 	size := len(`{"re":"","ok":false,"result":,"error":"","pad":""}`) + 2*NonceSize +
-		len(result) + len(result)/4 + len(errText) + len(errText)/4 + len(pad)
+		len(result) + len(result)/4 + len(errText) + len(errText)/4 + len(pad) + maxPad + 1
 	return appendReplyBody(make([]byte, 0, size), re, ok, result, errText, pad)
 }
 

@@ -40,13 +40,15 @@ func referenceReply(r *Request, rand io.Reader, result any, err error) ([]byte, 
 	if terr != nil {
 		return nil, terr
 	}
-	nonce, pad, rerr := readNonceAndPad(rand)
+	nonce, rerr := readNonce(rand)
 	if rerr != nil {
 		return nil, rerr
 	}
-	rb.Pad = pad
 	body, merr := marshalBody(rb)
 	if merr != nil {
+		return nil, merr
+	}
+	if body, merr = padBody(rand, body); merr != nil {
 		return nil, merr
 	}
 	sk, kerr := r.peer.shared(r.dev)

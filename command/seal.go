@@ -28,7 +28,10 @@ type commandBody struct {
 // Seal makes a command envelope from sender to device, dated now, with the
 // body encrypted in the GCM suite. It reads from rand (nil means
 // crypto/rand): the 16-byte nonce, the pad length and pad, then the
-// cipher's 12-byte IV. Non-ASCII text in cmd is sent as \u escapes.
+// cipher's 12-byte IV. Non-ASCII text in cmd is sent as \u escapes. It
+// fails with an error wrapping [nem.ErrWeakKey] if device is a point of
+// small order (the all-zero key among them): anyone could read what is
+// encrypted to it.
 func Seal(rand io.Reader, sender *nem.PrivateKey, device nem.PublicKey, cmd Command, now time.Time) ([]byte, error) {
 	return seal(rand, sender, device, cmd, now, SuiteGCM)
 }
@@ -78,12 +81,15 @@ func (k *sendKeys) seal(rand io.Reader, cmd Command, now time.Time, suite, kind 
 	if rand == nil {
 		rand = cryptoRand
 	}
-	nonce, pad, err := readNonceAndPad(rand)
+	nonce, err := readNonce(rand)
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err = marshalBody(commandBody{Cmd: cmd.Name, Args: cmd.Args, Pad: pad})
+	body, err = marshalBody(commandBody{Cmd: cmd.Name, Args: cmd.Args})
 	if err != nil {
+		return nil, nil, err
+	}
+	if body, err = padBody(rand, body); err != nil {
 		return nil, nil, err
 	}
 	sk := k.sk
@@ -176,9 +182,10 @@ type ProposalInfo struct {
 
 // Inspect checks p and returns what it asks: the envelope is a co-signed
 // command, Body is what its digest commits to, and the sender's and every
-// cosigner's signature verifies. It does not check that the signers are
-// owners (the device does) or the time (compare Time with your clock).
-// Failures are [*RefusedError] values.
+// cosigner's signature verifies under a key that is not of small order
+// ([ErrWeakKey]). It does not check that the signers are owners (the
+// device does) or the time (compare Time with your clock). Failures are
+// [*RefusedError] values.
 func (p *Proposal) Inspect() (*ProposalInfo, error) {
 	e, err := p.check()
 	if err != nil {
@@ -218,9 +225,15 @@ func (p *Proposal) verify(e *envelope) (*envelope, error) {
 	if !e.sender.Verify(msg, e.sig) {
 		return nil, refuse(ErrBadSignature, "sender signature")
 	}
+	if err := e.sender.Validate(); err != nil {
+		return nil, refuseCause(ErrWeakKey, err, "sender")
+	}
 	for i, c := range e.cosigs {
 		if !c.key.Verify(msg, c.sig) {
 			return nil, refuse(ErrBadSignature, "cosignature %d", i)
+		}
+		if err := c.key.Validate(); err != nil {
+			return nil, refuseCause(ErrWeakKey, err, "cosigner %d", i)
 		}
 	}
 	return e, nil

@@ -22,12 +22,16 @@ type Sender struct {
 }
 
 // NewSender returns the Sender from app to device. It fails with
-// [ErrInvalidCommand] if app is nil, and with an error wrapping
-// [nem.ErrInvalidKey] if device is not a curve point or is all zeros (no
-// reply could verify under it).
+// [ErrInvalidCommand] if app is nil, with an error wrapping
+// [nem.ErrInvalidKey] if device is not a curve point, and with one wrapping
+// [nem.ErrWeakKey] if device is a point of small order, the all-zero key
+// among them (anyone could read the commands and forge the replies).
 func NewSender(app *nem.PrivateKey, device nem.PublicKey) (*Sender, error) {
 	if app == nil {
 		return nil, fmt.Errorf("%w: no sender key", ErrInvalidCommand)
+	}
+	if err := device.Validate(); err != nil {
+		return nil, fmt.Errorf("command: device key: %w", err)
 	}
 	v, err := nem.NewVerifier(device)
 	if err != nil {
