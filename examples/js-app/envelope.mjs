@@ -18,6 +18,7 @@
 //        [--args JSON] [--time MS] [--cosigner PRIV]...
 //   node envelope.mjs open-reply --app PRIV --device PUB --sent HEX --reply HEX [--now MS]
 //   node envelope.mjs vectors        (the static vectors in command/testdata)
+//   node envelope.mjs pad-lengths --n N   (the padding rule's table, for tests)
 //   node envelope.mjs batch < requests.json   (many of the above, see batch)
 //
 // Private keys on the command line are for tests; a real app keeps them in a
@@ -60,8 +61,29 @@ const unhex = (value, bytes, what) => {
 const asciiJson = value => JSON.stringify(value).replace(/[\u0080-\uffff]/g,
 	c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-// A random pad of 16..64 bytes (uniform length), in hex.
-const randomPad = () => nodeCrypto.randomBytes(16 + nodeCrypto.randomInt(49)).toString('hex');
+// The pad hides the body's length (the Go package's rule, byte for byte): a
+// body whose JSON with an empty pad is n characters long is padded to a
+// length drawn uniformly from the PAD_SPREAD lengths that start at the first
+// multiple of PAD_BUCKET at least MIN_PAD beyond n. So {"on":true} and
+// {"on":false} come out in the same lengths, odd and even alike; the device
+// ignores the pad.
+const MIN_PAD = 32;
+const PAD_BUCKET = 64;
+const PAD_SPREAD = 128;
+
+// paddedLength is the padded length of a body of n characters (with an empty
+// pad) for the random byte r.
+export const paddedLength = (n, r) => (Math.ceil((n + MIN_PAD) / PAD_BUCKET) * PAD_BUCKET) + (r % PAD_SPREAD);
+
+// withPad fills the empty pad that ends text ('"pad":""}') with random
+// lowercase hex characters, as many as paddedLength says.
+const withPad = text => {
+	if (!text.endsWith('"pad":""}'))
+		fail('internal: the body does not end with an empty pad');
+	const p = paddedLength(text.length, nodeCrypto.randomBytes(1)[0]) - text.length;
+	const pad = nodeCrypto.randomBytes(Math.ceil(p / 2)).toString('hex').slice(0, p);
+	return `${text.slice(0, -2)}${pad}"}`;
+};
 
 // One signer, through one SDK: nem-sdk for suite 1, symbol-sdk for suite 2.
 const signer = (suite, privateKeyHex) => {
@@ -125,8 +147,8 @@ export const seal = ({ suite, owner, device, cmd, args, timeMs, cosigners = [] }
 	const body = { cmd };
 	if (undefined !== args && null !== args)
 		body.args = args;
-	body.pad = randomPad();
-	const text = asciiJson(body);
+	body.pad = '';
+	const text = withPad(asciiJson(body));
 	const ciphertext = me.encrypt(recipient, text);
 	const kind = cosigners.length ? KIND_COSIGNED : KIND_COMMAND;
 	const nonce = nodeCrypto.randomBytes(16);
@@ -298,8 +320,16 @@ const run = (command, args) => {
 	}
 	case 'vectors':
 		return JSON.stringify(vectors(), null, '\t');
+	case 'pad-lengths': {
+		// paddedLength for every n below --n and every byte: [n][r].
+		required(args, 'n');
+		const table = [];
+		for (let n = 0; n < Number(args.n); n++)
+			table.push(Array.from({ length: 256 }, (_, r) => paddedLength(n, r)));
+		return JSON.stringify(table);
+	}
 	default:
-		return fail('usage: envelope.mjs seal|open-reply|vectors|batch [--flag value]...');
+		return fail('usage: envelope.mjs seal|open-reply|vectors|pad-lengths|batch [--flag value]...');
 	}
 };
 
