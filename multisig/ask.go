@@ -8,10 +8,12 @@ import (
 	"github.com/nemiot/nemiot/nem/nis"
 )
 
-// askOwners asks one node for the account and its chain height (at once) and
-// validates the answer strictly: any inconsistency rejects the whole answer.
+// askOwners asks one node for the account, its chain height and its
+// identity (at once) and validates the answer strictly: any inconsistency
+// rejects the whole answer.
 func askOwners(ctx context.Context, c *nis.Client, node string, account nem.Address) vote[record] {
 	v := vote[record]{node: node}
+	id := identity(ctx, c)
 	type heightResult struct {
 		h   uint64
 		err error
@@ -23,6 +25,7 @@ func askOwners(ctx context.Context, c *nis.Client, node string, account nem.Addr
 	}()
 	acct, err := c.Account(ctx, account)
 	hr := <-hc
+	v.id = <-id
 	if err != nil {
 		v.err = err
 		return v
@@ -39,6 +42,25 @@ func askOwners(ctx context.Context, c *nis.Client, node string, account nem.Addr
 	}
 	v.value, v.key, v.sum = rec, rec.key(), rec.summary()
 	return v
+}
+
+// identity asks the node for its /node/info identity key in the
+// background: the channel yields its hex form, or "" when the node does not
+// tell it (an error, a malformed or keyless answer). Such a node counts by
+// its address (and operator) alone, never as several. The key is what the
+// node claims: two addresses claiming one key count as one node, whatever
+// else they say (see counted).
+func identity(ctx context.Context, c *nis.Client) <-chan string {
+	out := make(chan string, 1)
+	go func() {
+		info, err := c.NodeInfo(ctx)
+		if err != nil || info.PublicKey.IsZero() {
+			out <- ""
+			return
+		}
+		out <- info.PublicKey.String()
+	}()
+	return out
 }
 
 // validate turns a node's account answer into the canonical record, or

@@ -27,8 +27,9 @@ func benchOwners(b *testing.B, setup func(net *nistest.Network, r *multisig.Reso
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/op")
 }
 
-// An honest 5-node local network: the cost of one quorum search (10 HTTP
-// requests over loopback, 3 answers needed).
+// An honest 5-node local network: the cost of one quorum search (15 HTTP
+// requests over loopback: account, chain height and node info per node; 3
+// answers needed).
 func BenchmarkOwners(b *testing.B) {
 	benchOwners(b, func(*nistest.Network, *multisig.Resolver) {})
 }

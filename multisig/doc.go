@@ -16,10 +16,11 @@
 //
 // # The quorum rule
 //
-// Owners asks Sample nodes (default 5), picked with an unpredictable random
-// source, all at once. Two answers agree only when they name the same
-// cosignatory set (NIS lists cosignatories in any order) and the same
-// minCosignatories. An answer counts only if it passes strict validation (the
+// Owners asks Sample nodes (default 5), drawn across operators (see "Node
+// lists") with an unpredictable random source, all at once. Two answers
+// agree only when they name the same cosignatory set (NIS lists
+// cosignatories in any order) and the same minCosignatories. An answer
+// counts only if it passes strict validation (the
 // account asked about, consistent counts, every cosignatory's address derived
 // from its key, no duplicates) and comes from a node whose chain height is
 // within MaxLag blocks of the median of the answers. An answer wins as soon
@@ -38,9 +39,45 @@
 // With Quorum > Sample/2, fewer than Quorum lying nodes — even colluding on
 // the same lie — can never produce an answer: the result is the true owners
 // or [ErrNoQuorum]. What the nodes said is in the returned [*QuorumError].
-// Node list entries naming the same host and port count once; list one node
-// per operator, since a quorum is only as good as the independence of the
-// nodes in it.
+// "Lying nodes" means lying operators: one node, and one operator, is one
+// vote, as the next section says.
+//
+// # Node lists
+//
+// A vendor sets the list its devices use in [Resolver.Nodes]: base URLs
+// such as "https://node.example.org:7891" (http or https; a URL without a
+// port means 80 or 443, as for any HTTP client, so write NIS's 7890 or 7891
+// out). Nil Nodes means the embedded [MainnetNodes] or [TestnetNodes]. One
+// node is one vote, however often the list names it:
+//
+//   - Entries naming one endpoint count once: scheme, case, path and IP
+//     spelling aside (127.0.0.1 and [::ffff:127.0.0.1] are one address).
+//   - Before asking a node, its host name is resolved with
+//     [Resolver.LookupIP] (the resolver its HTTP client dials with), and a
+//     node whose address and port another node of the round already holds
+//     is not asked: localhost and 127.0.0.1, two names of one machine, or
+//     127.1 where the system resolver reads it as 127.0.0.1.
+//   - With its answer each node is asked, at the same time, for its
+//     /node/info identity key: answers under one key count once. If they
+//     disagree, none of them counts, so a node claiming another's key
+//     cancels its own vote with the one it hides. A node that does not tell
+//     its key counts by its address and operator alone.
+//
+// Nodes are grouped by operator with [Resolver.Operator] (default
+// [NodeOperator]: the registrable domain of a host name, so
+// alice2.nem.ninja and hugealice.nem.ninja are one operator; the /24 of an
+// IPv4 address and the /48 of an IPv6 one; loopback nodes by address and
+// port, so a local test network of many ports works). The draw takes one
+// node of each operator, in random order, before a second node of any; the
+// answers of one operator count as one vote (none if they disagree); and a
+// list must hold at least Quorum operators, else Owners returns
+// [ErrConfig]. Of the 27 embedded mainnet nodes 19 belong to nem.ninja (17
+// by name, 2 by address), so a uniform sample of 5 would hold 3 of them
+// with probability 0.86; drawn across the 8 operators, never. A vendor who
+// knows the operators better (registry operator keys, several domains of
+// one company, nodes on one LAN) sets Operator, and may fall back to
+// NodeOperator for the rest. Each answer of a node that did not count says
+// why in [QuorumError.Answers] (wrapping [ErrDuplicate]).
 //
 // # The caller's obligations
 //
@@ -52,7 +89,9 @@
 // # Caveats
 //
 // NIS answers carry no proofs. Security rests on the list holding nodes of
-// distinct operators, and on plain-HTTP traffic not being rewritten on the
-// device's own network path (a man in the middle can answer for every node;
-// prefer HTTPS nodes). The embedded lists are defaults to refresh.
+// distinct operators (the grouping above merges only what names, addresses
+// and claimed identity keys reveal), and on plain-HTTP traffic not being
+// rewritten on the device's own network path (a man in the middle can
+// answer for every node; prefer HTTPS nodes). The embedded lists are
+// defaults to refresh.
 package multisig

@@ -39,6 +39,11 @@ var (
 	// ErrBusy reports a call to an [OwnerCache] that would have had to
 	// wait for a refresh while MaxWaiting callers already wait for it.
 	ErrBusy = errors.New("multisig: too many callers waiting for the owner list")
+	// ErrDuplicate marks, in a [QuorumError]'s answers, an answer that did
+	// not count because another one already speaks for the same node or
+	// operator: the same address, the same /node/info identity key, or the
+	// same operator group (see "Node lists" in the package doc).
+	ErrDuplicate = errors.New("multisig: node or operator already counted")
 )
 
 // NodeAnswer is what one node said, as reported in a [QuorumError]. Nothing

@@ -7,11 +7,18 @@ package multisig
 // distinct mainnet hosts that the SDK and wallet lists of the project's
 // research name (fewer than the 30 to 40 a device should carry).
 //
+// They are few operators: by [NodeOperator], 19 of the 27 are nem.ninja
+// (17 by name; 62.75.251.134 and 108.61.168.86 by the registries' records
+// of Alice2 and Alice6) and the rest make 7 more groups (dusanjp.com runs
+// two). A [Resolver] draws across those 8 operators and counts each once,
+// so a quorum of 3 needs 3 of them to agree.
+//
 // These are defaults a vendor should refresh. Node lists age: hosts go away,
 // change hands or stop being supernodes, and a list everyone ships is a list
 // an attacker can study. Ship a vetted list of your own in firmware (30 to 40
-// nodes run by distinct operators, HTTPS where possible), and update it only
-// through a channel you trust.
+// nodes run by distinct operators, HTTPS where possible) in Resolver.Nodes,
+// set Resolver.Operator where names and addresses do not tell operators
+// apart, and update the list only through a channel you trust.
 var MainnetNodes = []string{
 	"http://hugealice.nem.ninja:7890",
 	"http://hugealice2.nem.ninja:7890",

@@ -5,9 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +19,7 @@ import (
 // Resolver finds a multisig account's owners by asking a quorum of NIS nodes.
 // Set the fields before first use; a Resolver is safe for concurrent use.
 type Resolver struct {
-	Nodes  []string     // base URLs; nil means MainnetNodes (TestnetNodes for a testnet account); one host:port counts once
+	Nodes  []string     // base URLs; nil means MainnetNodes (TestnetNodes for a testnet account); one node, and one operator, counts once
 	Sample int          // nodes asked at first (default 5)
 	Quorum int          // identical answers needed (default 3); must be > Sample/2
 	HTTP   *http.Client // nil: a client with sane timeouts
@@ -35,6 +34,19 @@ type Resolver struct {
 	// MaxSpread bounds how far apart the agreeing network times of
 	// [Resolver.NetworkTime] may be (default 2 s).
 	MaxSpread time.Duration
+	// Operator names the operator group of a node URL. Nodes are drawn
+	// across groups, and the answers of one group count as one vote, so
+	// the list must hold at least Quorum groups. Nil means [NodeOperator]
+	// (registrable domain, IPv4 /24, IPv6 /48, loopback by port); an empty
+	// result makes the node a group of its own.
+	Operator func(node string) string
+	// LookupIP resolves a node's host name to the addresses its HTTP
+	// client will dial, so that one machine listed under several names
+	// (localhost and 127.0.0.1) is asked once. Nil means
+	// net.DefaultResolver.LookupNetIP(ctx, "ip", host); set it when HTTP
+	// dials through a resolver of its own. A failed look-up is not fatal:
+	// the node is then known by its name.
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // Owners is the owner set of a multisig account, as a quorum of nodes agreed.
@@ -77,7 +89,9 @@ func (r *Resolver) config(n nem.Network) (nodes []string, sample, quorum int, er
 			nodes = TestnetNodes
 		}
 	}
-	nodes = distinctNodes(nodes)
+	if nodes, err = distinctNodes(nodes); err != nil {
+		return nil, 0, 0, err
+	}
 	sample, quorum = r.Sample, r.Quorum
 	if sample == 0 {
 		sample = 5
@@ -92,43 +106,12 @@ func (r *Resolver) config(n nem.Network) (nodes []string, sample, quorum int, er
 		err = fmt.Errorf("%w: Quorum %d must be above half of Sample %d and at most Sample", ErrConfig, quorum, sample)
 	case len(nodes) < quorum:
 		err = fmt.Errorf("%w: %d nodes cannot give a quorum of %d", ErrConfig, len(nodes), quorum)
+	default:
+		if ops := len(slices.Compact(slices.Sorted(slices.Values(r.operators(nodes))))); ops < quorum {
+			err = fmt.Errorf("%w: %d nodes of %d operators cannot give a quorum of %d (one vote per operator; see Resolver.Operator)", ErrConfig, len(nodes), ops, quorum)
+		}
 	}
 	return nodes, sample, quorum, err
-}
-
-// distinctNodes drops empty entries and entries naming a host and port
-// already listed (whatever the scheme, case or path), so that one node can
-// never count twice toward a quorum.
-func distinctNodes(nodes []string) []string {
-	seen := make(map[string]bool, len(nodes))
-	out := make([]string, 0, len(nodes))
-	for _, n := range nodes {
-		k := nodeKey(n)
-		if k == "" || seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, n)
-	}
-	return out
-}
-
-// nodeKey returns the lower-case host:port of a node URL (default ports
-// made explicit), or the trimmed URL itself if it does not parse.
-func nodeKey(node string) string {
-	node = strings.TrimSpace(node)
-	u, err := url.Parse(node)
-	if err != nil || u.Host == "" {
-		return strings.ToLower(strings.TrimRight(node, "/"))
-	}
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if port == "" {
-		port = "80"
-		if strings.EqualFold(u.Scheme, "https") {
-			port = "443"
-		}
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // maxAnswer caps every node answer: an account with 32 cosignatories is
@@ -165,6 +148,7 @@ func (r *Resolver) Owners(ctx context.Context, account nem.Address) (*Owners, er
 		nodes: nodes, sample: sample, quorum: quorum,
 		maxLag: orDefaultU(r.MaxLag, 10), stall: orDefault(r.StallAfter, 1500*time.Millisecond),
 		rand: r.Rand, what: "owners of " + account.String(), heights: true,
+		ops: r.operators(nodes), lookup: r.LookupIP,
 		ask: func(ctx context.Context, node string) vote[record] {
 			return askOwners(ctx, r.client(node), node, account)
 		},

@@ -53,11 +53,15 @@ func (r *Resolver) timeOffset(ctx context.Context, network nem.Network) (time.Du
 		nodes: nodes, sample: sample, quorum: quorum,
 		stall: orDefault(r.StallAfter, 1500*time.Millisecond),
 		rand:  r.Rand, what: "network time", waitAll: true,
+		ops: r.operators(nodes), lookup: r.LookupIP,
 		ask: func(ctx context.Context, node string) vote[time.Duration] {
 			v := vote[time.Duration]{node: node}
+			c := r.client(node)
+			id := identity(ctx, c)
 			start := time.Now()
-			nt, err := r.client(node).NetworkTime(ctx)
+			nt, err := c.NetworkTime(ctx)
 			rtt := time.Since(start)
+			v.id = <-id
 			switch {
 			case err != nil:
 				v.err = err
