@@ -81,6 +81,17 @@ func BenchmarkGenerateKey(b *testing.B) {
 	})
 }
 
+func BenchmarkSharedKey(b *testing.B) {
+	alice, _ := GeneratePrivateKey(nil)
+	bob, _ := GeneratePrivateKey(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := alice.SharedKey(bob.PublicKey()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEncrypt(b *testing.B) {
 	alice, _ := GeneratePrivateKey(nil)
 	bob, _ := GeneratePrivateKey(nil)

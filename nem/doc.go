@@ -14,9 +14,12 @@
 //
 // # Keys
 //
-// A [PrivateKey] is opaque: it prints as a redacted string under every fmt
-// verb, and the secret leaves it only through the explicit, greppable
-// [PrivateKey.Hex] and [PrivateKey.Bytes]. Keys are written the way NEM wallets
+// A [PrivateKey] (like a [SharedKey]) is opaque: no fmt verb and no log/slog
+// handler prints its secret, as a value, a pointer or nested in containers.
+// It prints as a redacted string, or as a memory address where fmt calls no
+// method (%p on a value, %w outside fmt.Errorf, an unexported field). The
+// secret leaves it only through the explicit, greppable [PrivateKey.Hex] and
+// [PrivateKey.Bytes]. Keys are written the way NEM wallets
 // show them: 64 hex characters, a big-endian number. [ParsePrivateKey] also
 // takes the forms a NIS node prints (a "00" prefix, or leading zero bytes
 // dropped). Signing keys precompute what signing needs, so keep one

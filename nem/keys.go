@@ -9,6 +9,8 @@ import (
 	"log/slog"
 
 	"filippo.io/edwards25519"
+
+	"github.com/nemiot/nemiot/nem/internal/secret"
 )
 
 // PrivateKeySize is the size of a NEM private key in bytes.
@@ -17,17 +19,29 @@ const PrivateKeySize = 32
 // PrivateKey is a NEM account's secret key, with the values that signing and
 // key agreement need computed once.
 //
-// It is opaque: every fmt verb prints a redacted placeholder, and the secret
-// comes out only through [PrivateKey.Hex] and [PrivateKey.Bytes]. A
-// *PrivateKey is safe for concurrent use. The zero value is not a valid key:
-// make one with [GeneratePrivateKey], [ParsePrivateKey] or [NewPrivateKey].
+// It is opaque: every fmt verb prints a redacted placeholder or, where fmt
+// prints no method's output (%p on a value, %w outside fmt.Errorf, a key in
+// an unexported struct field), a memory address; the secret comes out only
+// through [PrivateKey.Hex] and [PrivateKey.Bytes]. A *PrivateKey is safe for
+// concurrent use. Compare keys with [PrivateKey.Equal]: copies of a
+// PrivateKey value share their secret, and == compares that identity. The
+// zero value is not a valid key: make one with [GeneratePrivateKey],
+// [ParsePrivateKey] or [NewPrivateKey].
 type PrivateKey struct {
+	s secret.Ref[privateKey] // never printed: see package nem/internal/secret
+}
+
+// privateKey is the material of a PrivateKey.
+type privateKey struct {
 	raw    [32]byte            // canonical (big-endian) key bytes, as wallets show them
 	scalar edwards25519.Scalar // clamped lower half of Keccak-512(reverse(raw)), mod L
 	clamp  [32]byte            // the same clamped value, unreduced, little-endian (for NIS-exact ECDH)
 	prefix [32]byte            // upper half of Keccak-512(reverse(raw)), the signing nonce key
 	pub    PublicKey
 }
+
+// secret returns k's material; a zero PrivateKey has all-zero material.
+func (k *PrivateKey) secret() *privateKey { return k.s.Get() }
 
 // GeneratePrivateKey makes a new key from 32 bytes of rand. A nil rand means
 // [crypto/rand.Reader].
@@ -94,7 +108,7 @@ func ParsePrivateKey(s string) (*PrivateKey, error) {
 }
 
 func newPrivateKey(raw *[32]byte) *PrivateKey {
-	k := new(PrivateKey)
+	key, k := secret.New(func(key *PrivateKey, r secret.Ref[privateKey]) { key.s = r })
 	k.raw = *raw
 	var seed [32]byte
 	for i := range seed {
@@ -114,28 +128,28 @@ func newPrivateKey(raw *[32]byte) *PrivateKey {
 	var A edwards25519.Point
 	A.ScalarBaseMult(&k.scalar)
 	copy(k.pub[:], A.Bytes())
-	return k
+	return key
 }
 
 // PublicKey returns the key's public key.
-func (k *PrivateKey) PublicKey() PublicKey { return k.pub }
+func (k *PrivateKey) PublicKey() PublicKey { return k.secret().pub }
 
 // Address returns the key's account address on network n.
-func (k *PrivateKey) Address(n Network) Address { return k.pub.Address(n) }
+func (k *PrivateKey) Address(n Network) Address { return k.secret().pub.Address(n) }
 
 // Hex returns the 64-character lower-case hex form of the secret key. It is,
 // with [PrivateKey.Bytes], the only way the secret leaves a PrivateKey.
-func (k *PrivateKey) Hex() string { return hex.EncodeToString(k.raw[:]) }
+func (k *PrivateKey) Hex() string { return hex.EncodeToString(k.secret().raw[:]) }
 
 // Bytes returns a copy of the key's 32 canonical bytes (big-endian).
-func (k *PrivateKey) Bytes() []byte { b := k.raw; return b[:] }
+func (k *PrivateKey) Bytes() []byte { b := k.secret().raw; return b[:] }
 
 // Equal reports whether k and o are the same key, in constant time.
 func (k *PrivateKey) Equal(o *PrivateKey) bool {
 	if k == nil || o == nil {
 		return k == o
 	}
-	return subtle.ConstantTimeCompare(k.raw[:], o.raw[:]) == 1
+	return subtle.ConstantTimeCompare(k.secret().raw[:], o.secret().raw[:]) == 1
 }
 
 const redacted = "nem.PrivateKey(REDACTED)"
@@ -155,7 +169,8 @@ func (k PrivateKey) LogValue() slog.Value { return slog.StringValue(redacted) }
 // Sign signs message the NIS1 way (Ed25519 with Keccak-512). Signatures are
 // deterministic: the same key and message always give the same signature.
 func (k *PrivateKey) Sign(message []byte) Signature {
-	d := Keccak512(k.prefix[:], message)
+	m := k.secret()
+	d := Keccak512(m.prefix[:], message)
 	var r edwards25519.Scalar
 	if _, err := r.SetUniformBytes(d[:]); err != nil {
 		panic("nem: unreachable: 64-byte hash rejected")
@@ -164,13 +179,13 @@ func (k *PrivateKey) Sign(message []byte) Signature {
 	R.ScalarBaseMult(&r)
 	var sig Signature
 	copy(sig[:32], R.Bytes())
-	hd := Keccak512(sig[:32], k.pub[:], message)
+	hd := Keccak512(sig[:32], m.pub[:], message)
 	var h edwards25519.Scalar
 	if _, err := h.SetUniformBytes(hd[:]); err != nil {
 		panic("nem: unreachable: 64-byte hash rejected")
 	}
 	var S edwards25519.Scalar
-	S.MultiplyAdd(&h, &k.scalar, &r)
+	S.MultiplyAdd(&h, &m.scalar, &r)
 	copy(sig[32:], S.Bytes())
 	return sig
 }

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 
 	"filippo.io/edwards25519"
+
+	"github.com/nemiot/nemiot/nem/internal/secret"
 )
 
 // Sizes of the parts of the encrypted-message formats.
@@ -24,11 +26,21 @@ const (
 // SharedKey is the result of the key agreement between a private key and a
 // peer's public key, ready to encrypt to and decrypt from that peer in both
 // message formats. Make one with [PrivateKey.SharedKey] when you exchange many
-// messages with the same peer; it is safe for concurrent use.
+// messages with the same peer; it is safe for concurrent use. Like
+// [PrivateKey] it is opaque: no fmt verb prints its secret.
 type SharedKey struct {
+	s secret.Ref[sharedKey] // never printed: see package nem/internal/secret
+}
+
+// sharedKey is the material of a SharedKey.
+type sharedKey struct {
 	point [32]byte    // encoded ECDH point, as NIS computes it
 	gcm   cipher.AEAD // AES-256-GCM under HKDF-SHA256(point, info "nem-nis1")
 }
+
+// secret returns s's material; a zero SharedKey has a zero point and no
+// GCM cipher.
+func (s *SharedKey) secret() *sharedKey { return s.s.Get() }
 
 const redactedShared = "nem.SharedKey(REDACTED)"
 
@@ -60,11 +72,12 @@ func (k *PrivateKey) SharedKey(peer PublicKey) (*SharedKey, error) {
 	}
 	// NIS multiplies by the clamped scalar a without reducing it mod L. a is a
 	// multiple of 8, so a·P = (a/8)·(8P), and a/8 < 2^252 < L is canonical.
+	m := k.secret()
 	var a8 [32]byte
 	for i := 0; i < 32; i++ {
-		a8[i] = k.clamp[i] >> 3
+		a8[i] = m.clamp[i] >> 3
 		if i < 31 {
-			a8[i] |= k.clamp[i+1] << 5
+			a8[i] |= m.clamp[i+1] << 5
 		}
 	}
 	var s edwards25519.Scalar
@@ -74,13 +87,14 @@ func (k *PrivateKey) SharedKey(peer PublicKey) (*SharedKey, error) {
 	clear(a8[:])
 	P.MultByCofactor(&P)
 	P.ScalarMult(&s, &P)
-	sk := new(SharedKey)
-	copy(sk.point[:], P.Bytes())
-	key, err := hkdf.Key(sha256.New, sk.point[:], nil, "nem-nis1", 32)
+	sk, mat := secret.New(func(sk *SharedKey, r secret.Ref[sharedKey]) { sk.s = r })
+	copy(mat.point[:], P.Bytes())
+	key, err := hkdf.Key(sha256.New, mat.point[:], nil, "nem-nis1", 32)
 	if err != nil {
+		clear(mat.point[:])
 		return nil, fmt.Errorf("nem: deriving the message key: %w", err)
 	}
-	sk.gcm = newGCM(key)
+	mat.gcm = newGCM(key)
 	clear(key)
 	return sk, nil
 }
@@ -126,7 +140,7 @@ func (s *SharedKey) EncryptCBC(rand io.Reader, plaintext []byte) ([]byte, error)
 	for i := len(plaintext); i < len(body); i++ {
 		body[i] = byte(pad)
 	}
-	key := cbcKey(s.point[:], out[:SaltSize])
+	key := cbcKey(s.secret().point[:], out[:SaltSize])
 	block, err := aes.NewCipher(key)
 	clear(key)
 	if err != nil {
@@ -144,7 +158,7 @@ func (s *SharedKey) DecryptCBC(payload []byte) ([]byte, error) {
 	if n < aes.BlockSize || n%aes.BlockSize != 0 {
 		return nil, ErrDecrypt
 	}
-	key := cbcKey(s.point[:], payload[:SaltSize])
+	key := cbcKey(s.secret().point[:], payload[:SaltSize])
 	block, err := aes.NewCipher(key)
 	clear(key)
 	if err != nil {
@@ -179,7 +193,7 @@ func (s *SharedKey) EncryptGCM(rand io.Reader, plaintext []byte) ([]byte, error)
 	if _, err := io.ReadFull(rand, iv); err != nil {
 		return nil, fmt.Errorf("nem: reading IV: %w", err)
 	}
-	sealed := s.gcm.Seal(out[GCMTagSize+GCMIVSize:GCMTagSize+GCMIVSize], iv, plaintext, nil)
+	sealed := s.secret().gcm.Seal(out[GCMTagSize+GCMIVSize:GCMTagSize+GCMIVSize], iv, plaintext, nil)
 	// Seal wrote ciphertext|tag; NEM puts the tag first.
 	copy(out[:GCMTagSize], sealed[len(plaintext):])
 	return out[:GCMTagSize+GCMIVSize+len(plaintext)], nil
@@ -195,7 +209,7 @@ func (s *SharedKey) DecryptGCM(payload []byte) ([]byte, error) {
 	buf := make([]byte, len(ct)+GCMTagSize)
 	copy(buf, ct)
 	copy(buf[len(ct):], payload[:GCMTagSize])
-	out, err := s.gcm.Open(buf[:0], payload[GCMTagSize:GCMTagSize+GCMIVSize], buf, nil)
+	out, err := s.secret().gcm.Open(buf[:0], payload[GCMTagSize:GCMTagSize+GCMIVSize], buf, nil)
 	if err != nil {
 		clear(buf)
 		return nil, ErrDecrypt

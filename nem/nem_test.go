@@ -226,7 +226,7 @@ func TestSharedKeyIgnoresTorsion(t *testing.T) {
 	k := mustKey(t, vecPriv)
 	peer, _ := GeneratePrivateKey(nil)
 	var P, T, PT edwards25519.Point
-	if _, err := P.SetBytes(peer.pub[:]); err != nil {
+	if _, err := P.SetBytes(peer.secret().pub[:]); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := T.SetBytes(make([]byte, 32)); err != nil { // y = 0: a point of order 4
@@ -240,7 +240,7 @@ func TestSharedKeyIgnoresTorsion(t *testing.T) {
 	var mixed PublicKey
 	copy(mixed[:], PT.Bytes())
 
-	clean, err := k.SharedKey(peer.pub)
+	clean, err := k.SharedKey(peer.secret().pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,12 +248,12 @@ func TestSharedKeyIgnoresTorsion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if clean.point != torsioned.point {
-		t.Fatalf("ECDH with a torsion component differs: %x vs %x", clean.point, torsioned.point)
+	if clean.secret().point != torsioned.secret().point {
+		t.Fatalf("ECDH with a torsion component differs: %x vs %x", clean.secret().point, torsioned.secret().point)
 	}
 	// And it is symmetric for clean keys.
-	back, _ := peer.SharedKey(k.pub)
-	if back.point != clean.point {
+	back, _ := peer.SharedKey(k.secret().pub)
+	if back.secret().point != clean.secret().point {
 		t.Fatal("ECDH is not symmetric")
 	}
 }

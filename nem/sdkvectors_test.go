@@ -140,14 +140,14 @@ func checkMessageVectors(t *testing.T, cases []msgVector, format string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := sk.point; !bytes.Equal(got[:], unhex(t, c.SharedPoint)) {
+		if got := sk.secret().point; !bytes.Equal(got[:], unhex(t, c.SharedPoint)) {
 			t.Fatalf("case %d: shared point %x, want %s", i, got, c.SharedPoint)
 		}
 		plain, want := unhex(t, c.Plaintext), unhex(t, c.Payload)
 		var payload, opened []byte
 		if format == "CBC" {
 			salt := unhex(t, c.Salt)
-			if got := cbcKey(sk.point[:], salt); !bytes.Equal(got, unhex(t, c.Key)) {
+			if got := cbcKey(sk.secret().point[:], salt); !bytes.Equal(got, unhex(t, c.Key)) {
 				t.Fatalf("case %d: key %x, want %s", i, got, c.Key)
 			}
 			payload, err = EncryptCBC(&fixedRand{append(salt, unhex(t, c.IV)...)}, sender, recipient.PublicKey(), plain)

@@ -14,8 +14,9 @@
 //	key := account.PrivateKey()
 //
 // [NewMnemonic] makes a new phrase. The caller keeps phrases, seeds and keys
-// secret: a [Key] prints redacted under every fmt verb, and no error of this
-// package quotes a word, a passphrase or key material.
+// secret: no fmt verb prints a [Key]'s material (it prints redacted, or as
+// an address where fmt calls no method), and no error of this package quotes
+// a word, a passphrase or key material.
 //
 // # Mnemonics (BIP39)
 //

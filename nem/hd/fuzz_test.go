@@ -118,7 +118,7 @@ func FuzzDerivePath(f *testing.F) {
 				t.Fatalf("canonical %q parses to %v, not %v", canonical, again, indexes)
 			}
 		}
-		if k.key != want.key || k.chainCode != want.chainCode {
+		if k.secret().key != want.secret().key || k.secret().chainCode != want.secret().chainCode {
 			t.Fatal("DerivePath differs from the Derive chain")
 		}
 	})

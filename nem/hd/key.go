@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/internal/secret"
 )
 
 // Hardened is the bit that marks a hardened child index (written i' in a
@@ -27,14 +28,25 @@ const MaxDepth = 255
 const curveKey = "ed25519-keccak seed"
 
 // Key is a node of the NEM derivation tree: a 32-byte key and a 32-byte
-// chain code. It holds secrets, so it prints as a redacted placeholder under
-// every fmt verb; [Key.PrivateKey] is the way to use it and [Key.ChainCode]
+// chain code. It holds secrets, so no fmt verb prints them: it prints as a
+// redacted placeholder or, where fmt prints no method's output (%p on a
+// value, %w outside fmt.Errorf, a Key in an unexported struct field), as a
+// memory address. [Key.PrivateKey] is the way to use it and [Key.ChainCode]
 // exports half of it explicitly. A *Key is immutable and safe for concurrent
-// use. The zero Key is not useful: start from [NewMaster].
+// use; copies of a Key value share their secret. The zero Key is not useful:
+// start from [NewMaster].
 type Key struct {
+	s secret.Ref[node] // never printed: see package nem/internal/secret
+}
+
+// node is the material of a Key.
+type node struct {
 	key       [32]byte // IL: the Ed25519 seed of the account, in the order the hash gave it
 	chainCode [32]byte // IR
 }
+
+// secret returns k's material; a zero Key has an all-zero key and chain code.
+func (k *Key) secret() *node { return k.s.Get() }
 
 // NewMaster returns the root of the derivation tree for seed, normally the
 // 64 bytes from [Seed]: I = HMAC-SHA512(key "ed25519-keccak seed", seed),
@@ -47,11 +59,16 @@ func NewMaster(seed []byte) *Key {
 }
 
 func fromHMAC(i []byte) *Key {
-	k := new(Key)
-	copy(k.key[:], i[:32])
-	copy(k.chainCode[:], i[32:])
+	k, m := newKey()
+	copy(m.key[:], i[:32])
+	copy(m.chainCode[:], i[32:])
 	clear(i)
 	return k
+}
+
+// newKey returns a Key and its material, zero, in one allocation.
+func newKey() (*Key, *node) {
+	return secret.New(func(k *Key, r secret.Ref[node]) { k.s = r })
 }
 
 // Derive returns the hardened child index' of k: I = HMAC-SHA512(key chain
@@ -60,10 +77,11 @@ func fromHMAC(i []byte) *Key {
 // Derive(5|Hardened) are the same child (as in symbol-sdk, since hardened
 // children are the only kind).
 func (k *Key) Derive(index uint32) *Key {
+	m := k.secret()
 	var data [1 + 32 + 4]byte
-	copy(data[1:33], k.key[:])
+	copy(data[1:33], m.key[:])
 	binary.BigEndian.PutUint32(data[33:], index|Hardened)
-	mac := hmac.New(sha512.New, k.chainCode[:])
+	mac := hmac.New(sha512.New, m.chainCode[:])
 	mac.Write(data[:])
 	clear(data[:])
 	return fromHMAC(mac.Sum(nil))
@@ -79,12 +97,19 @@ func (k *Key) DerivePath(path string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := *k
-	d := &c
+	if len(indexes) == 0 {
+		c, m := newKey()
+		*m = *k.secret()
+		return c, nil
+	}
+	d := k
 	for _, i := range indexes {
 		next := d.Derive(i)
-		clear(d.key[:])
-		clear(d.chainCode[:])
+		if d != k { // an intermediate node nobody else holds
+			m := d.secret()
+			clear(m.key[:])
+			clear(m.chainCode[:])
+		}
 		d = next
 	}
 	return d, nil
@@ -168,7 +193,7 @@ func Path(n nem.Network, account uint32) string {
 // ChainCode returns a copy of k's 32-byte chain code. Together with the key
 // it is enough to derive every descendant: keep it secret.
 func (k *Key) ChainCode() []byte {
-	return append([]byte(nil), k.chainCode[:]...)
+	return append([]byte(nil), k.secret().chainCode[:]...)
 }
 
 // PrivateKey returns the NEM account key of this node. By the NEM
@@ -177,7 +202,7 @@ func (k *Key) ChainCode() []byte {
 // Ed25519 seed NEM signs with is the node key itself.
 func (k *Key) PrivateKey() *nem.PrivateKey {
 	var b [32]byte
-	for i, v := range k.key {
+	for i, v := range k.secret().key {
 		b[31-i] = v
 	}
 	p, err := nem.NewPrivateKey(b[:])

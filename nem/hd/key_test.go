@@ -112,10 +112,10 @@ func TestPath(t *testing.T) {
 func TestDerive(t *testing.T) {
 	m := testMaster(t)
 	a, b := m.Derive(5), m.Derive(5|Hardened)
-	if a.key != b.key || a.chainCode != b.chainCode {
+	if a.secret().key != b.secret().key || a.secret().chainCode != b.secret().chainCode {
 		t.Error("Derive(5) and Derive(5|Hardened) differ")
 	}
-	if c := m.Derive(6); c.key == a.key || c.chainCode == a.chainCode {
+	if c := m.Derive(6); c.secret().key == a.secret().key || c.secret().chainCode == a.secret().chainCode {
 		t.Error("Derive(6) equals Derive(5)")
 	}
 	p, err := m.DerivePath("m/44'/43'/5'/0'/0'")
@@ -123,15 +123,15 @@ func TestDerive(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := m.Derive(44).Derive(43).Derive(5).Derive(0).Derive(0)
-	if p.key != q.key || p.chainCode != q.chainCode {
+	if p.secret().key != q.secret().key || p.secret().chainCode != q.secret().chainCode {
 		t.Error("DerivePath differs from the chain of Derive calls")
 	}
 	root, err := m.DerivePath("m")
-	if err != nil || root == m || root.key != m.key || root.chainCode != m.chainCode {
+	if err != nil || root == m || root.secret().key != m.secret().key || root.secret().chainCode != m.secret().chainCode {
 		t.Errorf("DerivePath(m) = %p, %v; want an equal copy of %p", root, err, m)
 	}
-	before := *m
-	if _, err := m.DerivePath("m/1'/2'/3'"); err != nil || *m != before {
+	before := *m.secret()
+	if _, err := m.DerivePath("m/1'/2'/3'"); err != nil || *m.secret() != before {
 		t.Errorf("DerivePath changed its receiver (err %v)", err)
 	}
 }
@@ -139,7 +139,7 @@ func TestDerive(t *testing.T) {
 func TestChainCodeIsCopy(t *testing.T) {
 	m := testMaster(t)
 	cc := m.ChainCode()
-	if len(cc) != 32 || !bytes.Equal(cc, m.chainCode[:]) {
+	if len(cc) != 32 || !bytes.Equal(cc, m.secret().chainCode[:]) {
 		t.Fatalf("ChainCode = %x", cc)
 	}
 	cc[0] ^= 0xff
@@ -152,8 +152,8 @@ func TestPrivateKeyReversed(t *testing.T) {
 	m := testMaster(t)
 	got := m.PrivateKey().Bytes()
 	for i := range 32 {
-		if got[i] != m.key[31-i] {
-			t.Fatalf("PrivateKey bytes %x are not the node key %x reversed", got, m.key)
+		if got[i] != m.secret().key[31-i] {
+			t.Fatalf("PrivateKey bytes %x are not the node key %x reversed", got, m.secret().key)
 		}
 	}
 }
@@ -161,9 +161,9 @@ func TestPrivateKeyReversed(t *testing.T) {
 func TestKeyRedacted(t *testing.T) {
 	m := testMaster(t)
 	secrets := []string{
-		hex.EncodeToString(m.key[:]), strings.ToUpper(hex.EncodeToString(m.key[:])),
-		hex.EncodeToString(m.chainCode[:]), hex.EncodeToString(m.key[:4]),
-		fmt.Sprint(m.key[:4]),
+		hex.EncodeToString(m.secret().key[:]), strings.ToUpper(hex.EncodeToString(m.secret().key[:])),
+		hex.EncodeToString(m.secret().chainCode[:]), hex.EncodeToString(m.secret().key[:4]),
+		fmt.Sprint(m.secret().key[:4]),
 	}
 	var outs []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3v", "%08b"} {

@@ -68,8 +68,8 @@ func TestSymbolSDKVectors(t *testing.T) {
 				t.Fatalf("Seed = %x, %v; want %s", seed, err, c.Seed)
 			}
 			root := NewMaster(seed)
-			if hex.EncodeToString(root.key[:]) != c.RootKey || hex.EncodeToString(root.ChainCode()) != c.RootChainCode {
-				t.Errorf("root = %x / %x; want %s / %s", root.key, root.chainCode, c.RootKey, c.RootChainCode)
+			if hex.EncodeToString(root.secret().key[:]) != c.RootKey || hex.EncodeToString(root.ChainCode()) != c.RootChainCode {
+				t.Errorf("root = %x / %x; want %s / %s", root.secret().key, root.secret().chainCode, c.RootKey, c.RootChainCode)
 			}
 			for _, ch := range c.Children {
 				net, err := nem.ParseNetwork(ch.Network)
@@ -92,7 +92,7 @@ func TestSymbolSDKVectors(t *testing.T) {
 					t.Fatalf("DerivePath(%q): %v", ch.Path, err)
 				}
 				pk := k.PrivateKey()
-				if got := hex.EncodeToString(k.key[:]); got != ch.NodeKey {
+				if got := hex.EncodeToString(k.secret().key[:]); got != ch.NodeKey {
 					t.Errorf("%s: node key %s, want %s", ch.Path, got, ch.NodeKey)
 				}
 				if got := hex.EncodeToString(k.ChainCode()); got != ch.ChainCode {

@@ -71,7 +71,7 @@ func checkOfficialVector(t *testing.T, net nem.Network, v hdVector) {
 
 	// The file's rootPublicKey takes the node key as a NEM private key
 	// without the reversal that accounts get (reference/crypto.md §10.2).
-	rootAsIs, err := nem.NewPrivateKey(master.key[:])
+	rootAsIs, err := nem.NewPrivateKey(master.secret().key[:])
 	if err != nil {
 		t.Fatal(err)
 	}
