@@ -20,20 +20,31 @@ import (
 //   - answers from memory while that answer is younger than TTL;
 //   - refreshes in the background while [OwnerCache.Run] runs, every
 //     RefreshEvery, so that callers rarely wait; an answer older than TTL is
-//     refreshed before it is used again;
-//   - re-asks at once when an unknown key knocks, so that a newly added owner
-//     is recognized within seconds, but starts at most one refresh per
-//     RecheckEvery, so that strangers cannot make it flood the nodes; a
-//     failed refresh and a "not multisig" answer are retried no more often
-//     either;
+//     refreshed before it is used again to accept a key;
+//   - never makes a key outside the last known set wait on the network:
+//     [OwnerCache.IsOwner] refuses it at once from memory and starts a
+//     refresh in the background, so that strangers cannot hold a caller's
+//     resources while nodes are slow, and an owner added on chain a moment
+//     ago is accepted once that refresh has ended (the owner's first command
+//     may be refused; a retry a little later is accepted);
+//   - starts at most one such refresh per RecheckEvery, counted from the end
+//     of the previous refresh, so that strangers cannot make it flood the
+//     nodes; a failed refresh and a "not multisig" answer are retried no
+//     more often either;
+//   - lets callers wait only where it must — before it has any answer, and
+//     for an owner's key once the answer is older than TTL — and at most
+//     MaxWaiting of them at once: more get [ErrBusy] at once;
 //   - when refreshing fails (the stale policy), keeps using the last quorum
 //     answer until it is MaxStale old, then refuses: Owners and IsOwner
-//     return an error wrapping [ErrStale] until a quorum answers again. A
-//     device cut off from the network for long thus stops trusting an owner
-//     list that may have changed. With no answer yet, they return the
-//     refresh's error;
-//   - never replaces its answer by a different one reported at a lower chain
-//     height (rollback protection; the refresh fails instead);
+//     return an error wrapping [ErrStale] for an owner's key until a quorum
+//     answers again. A device cut off from the network for long thus stops
+//     trusting an owner list that may have changed. With no answer yet, they
+//     return the refresh's error;
+//   - never replaces its set by a different one backed by a lower or equal
+//     chain height ([Owners.Height], the lowest height of the agreeing
+//     answers): such an answer is a rollback, and the refresh fails with
+//     [ErrBadAnswer] instead. A set that really changed is reported at a
+//     higher height, since the change is in a newer block;
 //   - forgets its owners when a quorum says the account is not multisig
 //     (then every call returns [ErrNotMultisig]).
 //
@@ -47,18 +58,21 @@ type OwnerCache struct {
 
 	TTL            time.Duration    // how long an answer is used without asking again; 0 means 5 minutes
 	MaxStale       time.Duration    // how long the last answer is used while refreshing fails; 0 means 30 minutes; at least TTL
-	RecheckEvery   time.Duration    // the least time between refreshes caused by unknown keys or failures; 0 means 5 seconds
+	RecheckEvery   time.Duration    // the least time from the end of a refresh to one caused by unknown keys or failures; 0 means 5 seconds
 	RefreshEvery   time.Duration    // the period of Run's background refresh; 0 means TTL/2
 	RefreshTimeout time.Duration    // the longest one quorum search may take; 0 means 30 seconds
+	MaxWaiting     int              // callers that may wait for a refresh at once; 0 means 16
 	Clock          func() time.Time // nil means time.Now; used for TTL, MaxStale and RecheckEvery
 
 	mu      sync.Mutex
 	owners  *Owners   // the last quorum answer, nil if none or not multisig
 	fetched time.Time // when owners was agreed (Clock time)
-	lastTry time.Time // when a refresh was last started (Clock time)
-	tried   bool      // a refresh was started at least once
+	lastEnd time.Time // when the last refresh ended (Clock time)
+	ended   bool      // a refresh has ended: there is an answer, owners or lastErr
 	lastErr error     // the last refresh's error, nil after a success
 	flight  *flight   // the refresh in progress, if any
+	waiting int       // callers waiting for flight (Run loops not counted)
+	started int       // refreshes started, for tests
 	life    context.Context
 	stop    context.CancelFunc
 	closed  bool
@@ -86,6 +100,12 @@ func (c *OwnerCache) maxStale() time.Duration {
 func (c *OwnerCache) recheck() time.Duration { return orDefault(c.RecheckEvery, 5*time.Second) }
 func (c *OwnerCache) timeout() time.Duration { return orDefault(c.RefreshTimeout, 30*time.Second) }
 func (c *OwnerCache) period() time.Duration  { return orDefault(c.RefreshEvery, c.ttl()/2) }
+func (c *OwnerCache) maxWaiting() int {
+	if c.MaxWaiting <= 0 {
+		return 16
+	}
+	return c.MaxWaiting
+}
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
@@ -96,8 +116,11 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // Owners returns the device's owners: from memory while the cached answer is
 // younger than TTL, otherwise after asking a quorum (within the limits of
-// the stale policy described on [OwnerCache]).
+// the stale policy and of MaxWaiting described on [OwnerCache]).
 func (c *OwnerCache) Owners(ctx context.Context) (*Owners, error) {
+	if err := c.config(); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -109,34 +132,62 @@ func (c *OwnerCache) Owners(ctx context.Context) (*Owners, error) {
 		c.mu.Unlock()
 		return o, nil
 	}
-	if c.tried && c.lastErr != nil && now.Sub(c.lastTry) < c.recheck() && c.flight == nil {
+	if c.ended && c.lastErr != nil && c.flight == nil && now.Sub(c.lastEnd) < c.recheck() {
 		// The last refresh failed a moment ago: do not ask again yet.
 		o, err := c.fallbackLocked(now)
 		c.mu.Unlock()
 		return o, err
 	}
+	if c.waiting >= c.maxWaiting() {
+		c.mu.Unlock()
+		return nil, fmt.Errorf("%w (%d)", ErrBusy, c.waiting)
+	}
+	c.waiting++
+	f := c.startLocked()
 	c.mu.Unlock()
-	return c.refresh(ctx)
+	defer func() {
+		c.mu.Lock()
+		c.waiting--
+		c.mu.Unlock()
+	}()
+	return c.await(ctx, f)
 }
 
-// IsOwner reports whether key is one of the device's owners. An unknown key
-// triggers a refresh (at most one per RecheckEvery), so that an owner added
-// on chain a moment ago is recognized.
+// IsOwner reports whether key is one of the device's owners. A key in the
+// last known set is accepted from memory while that set is younger than
+// TTL, and after a refresh once it is older. A key outside it is refused at
+// once, without waiting on the network; it starts a refresh in the
+// background (at most one per RecheckEvery after the end of the last), so
+// that an owner added on chain a moment ago is recognized soon. Only before
+// the cache has any answer does every caller wait for the first one. The
+// error, if any, is the stale policy's, [ErrNotMultisig], [ErrBusy] or the
+// last refresh's.
 func (c *OwnerCache) IsOwner(ctx context.Context, key nem.PublicKey) (bool, error) {
-	o, err := c.Owners(ctx)
-	if err != nil {
+	if err := c.config(); err != nil {
 		return false, err
 	}
-	if o.Has(key) {
-		return true, nil
-	}
 	c.mu.Lock()
-	due := c.flight != nil || c.now().Sub(c.lastTry) >= c.recheck()
-	c.mu.Unlock()
-	if !due {
-		return false, nil
+	if c.closed {
+		c.mu.Unlock()
+		return false, ErrClosed
 	}
-	o, err = c.refresh(ctx)
+	if c.ended && !c.owners.Has(key) {
+		now := c.now()
+		var err error
+		switch {
+		case c.owners == nil:
+			err = c.lastErr // not multisig, or no set agreed yet
+		case now.Sub(c.fetched) >= c.maxStale() && c.lastErr != nil:
+			_, err = c.fallbackLocked(now)
+		}
+		if c.flight == nil && now.Sub(c.lastEnd) >= c.recheck() {
+			c.startLocked()
+		}
+		c.mu.Unlock()
+		return false, err
+	}
+	c.mu.Unlock()
+	o, err := c.Owners(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -178,7 +229,12 @@ func (c *OwnerCache) Run(ctx context.Context) {
 	t := time.NewTicker(c.period())
 	defer t.Stop()
 	for {
-		c.refresh(ctx)
+		c.mu.Lock()
+		f := c.startLocked()
+		c.mu.Unlock()
+		if f != nil {
+			c.await(ctx, f)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -212,26 +268,35 @@ func (c *OwnerCache) lifeLocked() context.Context {
 	return c.life
 }
 
-// refresh joins the refresh in progress or starts one, and waits for it or
-// for ctx.
-func (c *OwnerCache) refresh(ctx context.Context) (*Owners, error) {
+// config reports settings the cache cannot work without.
+func (c *OwnerCache) config() error {
 	if c.Resolver == nil || c.Account.IsZero() {
-		return nil, fmt.Errorf("%w: OwnerCache needs a Resolver and an Account", ErrConfig)
+		return fmt.Errorf("%w: OwnerCache needs a Resolver and an Account", ErrConfig)
 	}
-	c.mu.Lock()
+	return nil
+}
+
+// startLocked returns the refresh in progress, starting one if there is
+// none, or nil if the cache is closed.
+func (c *OwnerCache) startLocked() *flight {
 	if c.closed {
-		c.mu.Unlock()
-		return nil, ErrClosed
+		return nil
 	}
-	f := c.flight
-	if f == nil {
-		f = &flight{done: make(chan struct{})}
-		c.flight, c.lastTry, c.tried = f, c.now(), true
+	if c.flight == nil {
+		c.flight = &flight{done: make(chan struct{})}
+		c.started++
 		life := c.lifeLocked()
 		c.wg.Add(1)
-		go c.resolve(life, f)
+		go c.resolve(life, c.flight)
 	}
-	c.mu.Unlock()
+	return c.flight
+}
+
+// await waits for f or for ctx.
+func (c *OwnerCache) await(ctx context.Context, f *flight) (*Owners, error) {
+	if f == nil {
+		return nil, ErrClosed
+	}
 	select {
 	case <-f.done:
 		return f.owners, f.err
@@ -255,7 +320,7 @@ func (c *OwnerCache) resolve(life context.Context, f *flight) {
 
 	c.mu.Lock()
 	f.owners, f.err = c.applyLocked(o, err)
-	c.flight = nil
+	c.flight, c.lastEnd, c.ended = nil, c.now(), true
 	c.mu.Unlock()
 	close(f.done)
 }
@@ -264,11 +329,13 @@ func (c *OwnerCache) resolve(life context.Context, f *flight) {
 // callers get: the policy of the OwnerCache doc.
 func (c *OwnerCache) applyLocked(o *Owners, err error) (*Owners, error) {
 	now := c.now()
-	if err == nil && c.owners != nil && o.Height < c.owners.Height {
+	if err == nil && c.owners != nil && o.Height <= c.owners.Height {
 		if sameOwners(o, c.owners) {
 			o.Height = c.owners.Height // an older view of the same answer: keep the newer height
 		} else {
-			err = fmt.Errorf("%w: a quorum answered %s at height %d, older than the cached answer's %d", ErrBadAnswer, o, o.Height, c.owners.Height)
+			// A set that really changed comes in a newer block: a
+			// different set at the same or a lower height is an old one.
+			err = fmt.Errorf("%w: a quorum answered %s at height %d, not newer than the cached answer's %d", ErrBadAnswer, o, o.Height, c.owners.Height)
 		}
 	}
 	switch {

@@ -3,7 +3,6 @@ package multisig_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,26 +15,26 @@ import (
 )
 
 // ordered is an HTTP transport that holds every request to the nodes in
-// hold until need of the nodes in first have answered their account and
-// chain-height requests (the two that make up an owner answer), so that a
-// quorum round receives those answers first. It orders answers with
-// channels, not with delays.
+// hold until the quorum round has received the answers of need of the
+// nodes in first, so that it counts those answers first whatever the
+// scheduling. It orders answers with channels, not with delays.
 type ordered struct {
-	hold, first map[string]bool // hosts
+	hold, first map[string]bool // hosts; base URLs
 	mu          sync.Mutex
-	closed      map[string]int // answers read, by first host
-	left        int            // first nodes still to answer
+	seen        map[string]bool // first nodes whose answer the round has
+	left        int             // first nodes still to answer
 	done        chan struct{}
 }
 
-func newOrdered(first []*nistest.Node, need int, hold []*nistest.Node) *ordered {
-	o := &ordered{hold: map[string]bool{}, first: map[string]bool{}, closed: map[string]int{}, left: need, done: make(chan struct{})}
+func newOrdered(t *testing.T, first []*nistest.Node, need int, hold []*nistest.Node) *ordered {
+	o := &ordered{hold: map[string]bool{}, first: map[string]bool{}, seen: map[string]bool{}, left: need, done: make(chan struct{})}
 	for _, nd := range first {
-		o.first[host(nd)] = true
+		o.first[nd.URL()] = true
 	}
 	for _, nd := range hold {
 		o.hold[host(nd)] = true
 	}
+	t.Cleanup(multisig.OnVote(o.received))
 	return o
 }
 
@@ -47,6 +46,19 @@ func host(nd *nistest.Node) string {
 	return u.Host
 }
 
+// received is called by the round with each answer it receives.
+func (o *ordered) received(node string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.first[node] || o.seen[node] || o.left == 0 {
+		return
+	}
+	o.seen[node] = true
+	if o.left--; o.left == 0 {
+		close(o.done)
+	}
+}
+
 func (o *ordered) RoundTrip(req *http.Request) (*http.Response, error) {
 	if o.hold[req.URL.Host] {
 		select {
@@ -55,38 +67,7 @@ func (o *ordered) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, req.Context().Err()
 		}
 	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil || !o.first[req.URL.Host] {
-		return resp, err
-	}
-	switch req.URL.Path {
-	case "/account/get", "/chain/height":
-		resp.Body = &signalBody{ReadCloser: resp.Body, o: o, host: req.URL.Host}
-	}
-	return resp, nil
-}
-
-// signalBody counts its answer in when the client has read and closed it.
-type signalBody struct {
-	io.ReadCloser
-	o    *ordered
-	host string
-	once sync.Once
-}
-
-func (b *signalBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(func() {
-		o := b.o
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		if o.closed[b.host]++; o.closed[b.host] == 2 {
-			if o.left--; o.left == 0 {
-				close(o.done)
-			}
-		}
-	})
-	return err
+	return http.DefaultTransport.RoundTrip(req)
 }
 
 // removedOwnerNetwork is the scenario of a removed owner coming back, on n
@@ -135,7 +116,7 @@ func removedOwnerNetwork(t *testing.T, n int) (net *nistest.Network, d *device, 
 func TestOwnersRemovedOwnerComesBack(t *testing.T) {
 	net, d, x, liars, lagger, honest := removedOwnerNetwork(t, 5)
 	r := resolver(net)
-	r.HTTP = &http.Client{Transport: newOrdered(honest, 2, append(liars, lagger...)), Timeout: testHTTP.Timeout}
+	r.HTTP = &http.Client{Transport: newOrdered(t, honest, 2, append(liars, lagger...)), Timeout: testHTTP.Timeout}
 	o, err := r.Owners(ctxT(t), d.address(net))
 	if o != nil && o.Has(x) {
 		t.Fatalf("the removed owner is back: %v (height %d, chain at %d)", o, o.Height, net.Height())
@@ -178,7 +159,7 @@ func TestOwnersRemovedOwnerWidens(t *testing.T) {
 		r := resolver(net)
 		r.Rand = seededRand(seed)
 		// Every sample of 5 holds at least 2 of the 4 honest nodes.
-		r.HTTP = &http.Client{Transport: newOrdered(honest, 2, append(liars, lagger...)), Timeout: testHTTP.Timeout}
+		r.HTTP = &http.Client{Transport: newOrdered(t, honest, 2, append(liars, lagger...)), Timeout: testHTTP.Timeout}
 		o, err := r.Owners(ctxT(t), d.address(net))
 		if err == nil && o.Has(x) {
 			t.Fatalf("seed %d: the removed owner is back: %v", seed, o)
