@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,8 @@ type vote[T any] struct {
 	value  T
 	sum    string // summary for error reports
 	err    error  // set when the node gave no usable answer
+	id     string // the node's identity key from /node/info, if it told it
+	op     string // the node's operator group (Resolver.Operator)
 }
 
 // round runs one quorum search: it asks nodes in a random order, sample at a
@@ -39,6 +42,12 @@ type round[T any] struct {
 	what    string
 	ask     func(ctx context.Context, node string) vote[T]
 	heights bool // whether answers carry chain heights to compare
+	// ops is the operator group of each node (nil: each node its own):
+	// the draw spreads over groups, and a group's answers count once.
+	ops []string
+	// lookup resolves node host names to the addresses the HTTP client
+	// dials, so that one endpoint is asked once (nil: net.DefaultResolver).
+	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 	// waitAll decides only once every node asked has answered, or when
 	// silent nodes stall the search: for a median of all the answers
 	// rather than of the fastest.
@@ -58,34 +67,53 @@ type outcome[T any] struct {
 }
 
 func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
-	order, err := shuffle(r.rand, len(r.nodes))
+	order, err := draw(r.rand, r.ops, len(r.nodes))
 	if err != nil {
 		return outcome[T]{}, err
 	}
+	asked := &claims{lookup: r.lookup}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the requests still in flight once an answer is chosen
 
 	results := make(chan vote[T], len(r.nodes)) // buffered: late senders never block
 	next, inflight := 0, 0
+	var votes []vote[T]
 	launch := func() bool {
-		if next >= len(order) {
-			return false
+		for ; next < len(order); next++ {
+			i := order[next]
+			op := "node " + r.nodes[i]
+			if r.ops != nil {
+				op = r.ops[i]
+			}
+			// An operator that answered already has its vote (or lost it
+			// by contradicting itself): another of its nodes adds nothing.
+			if slices.ContainsFunc(votes, func(v vote[T]) bool { return v.err == nil && v.op == op }) {
+				continue
+			}
+			node := r.nodes[i]
+			next++
+			inflight++
+			go func() {
+				if other := asked.claim(ctx, node); other != "" {
+					results <- vote[T]{node: node, op: op, err: fmt.Errorf("%w: same address as %s", ErrDuplicate, other)}
+					return
+				}
+				v := r.ask(ctx, node)
+				v.node, v.op = node, op
+				results <- v
+			}()
+			return true
 		}
-		node := r.nodes[order[next]]
-		next++
-		inflight++
-		go func() { results <- r.ask(ctx, node) }()
-		return true
+		return false
 	}
 	for range r.sample {
 		launch()
 	}
-	var votes []vote[T]
 	stall := time.NewTimer(r.stall)
 	defer stall.Stop()
 	for {
 		if inflight == 0 && !launch() {
-			return outcome[T]{asked: len(votes)}, r.fail(votes, nil)
+			return outcome[T]{asked: len(votes)}, r.fail(counted(votes), nil)
 		}
 		select {
 		case v := <-results:
@@ -95,7 +123,7 @@ func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 				(*h)(v.node) // tests: order answers by what the round has received
 			}
 			if !r.waitAll || inflight == 0 {
-				if out, ok := r.decide(votes); ok {
+				if out, ok := r.decide(counted(votes)); ok {
 					out.asked = len(votes) + inflight
 					return out, nil
 				}
@@ -103,12 +131,12 @@ func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 			// Widen while the answers still expected could not decide even
 			// if they all agreed with the leading answer: failures, lies and
 			// lag are outvoted by fresh random nodes.
-			for !r.reachable(votes, inflight) && launch() {
+			for !r.reachable(counted(votes), inflight) && launch() {
 			}
 			stall.Reset(r.stall)
 		case <-stall.C:
 			if r.waitAll {
-				if out, ok := r.decide(votes); ok {
+				if out, ok := r.decide(counted(votes)); ok {
 					out.asked = len(votes) + inflight
 					return out, nil
 				}
@@ -116,7 +144,7 @@ func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 			launch() // a hung node must not hold the answer up
 			stall.Reset(r.stall)
 		case <-ctx.Done():
-			return outcome[T]{asked: len(votes) + inflight}, r.fail(votes, ctx.Err())
+			return outcome[T]{asked: len(votes) + inflight}, r.fail(counted(votes), ctx.Err())
 		}
 	}
 }
