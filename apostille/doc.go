@@ -23,14 +23,21 @@
 //
 // A zip comes from outside: [Parser] caps the number of entries, every
 // entry's declared and real size and their total, refuses absolute and ".."
-// names, zip bombs and truncated archives, and never sizes a buffer from a
-// declared size; each refusal has its own error ([ErrZipBomb],
-// [ErrTruncated], [ErrTooManyEntries], …).
+// names, zip bombs (entries that inflate past their declared size, and
+// entries whose data overlap so that the same bytes would be inflated
+// twice) and truncated archives, and never sizes a buffer from a declared
+// size alone; each refusal has its own error ([ErrZipBomb], [ErrTruncated],
+// [ErrTooManyEntries], …). With the default limits, which [Open] and [Parse]
+// use, parsing any archive allocates less than 16 MiB in all; they admit one
+// notarized file with its certificate image, not a big batch: read those
+// with a [Parser] whose limits are raised.
 //
 // The .nty file in the archive is the browser's whole apostille history,
-// with the dedicated private keys of everyone who used that browser. Only
-// the records of the archive's own transactions are read; a record's key
-// must derive to its dedicatedAccount address or parsing fails
+// with the dedicated private keys of everyone who used that browser. It is
+// read as a stream, one record at a time, with a cap on the number of
+// records and on the size of each: only the records of the archive's own
+// transactions are decoded and kept, strangers' are skipped. A kept
+// record's key must derive to its dedicatedAccount address or parsing fails
 // ([ErrKeyMismatch]). Keep the key of your file and discard the archive.
 //
 // # Messages and hash types

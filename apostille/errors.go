@@ -20,7 +20,9 @@ var (
 	// than [Parser.MaxTotalSize].
 	ErrTotalTooLarge = errors.New("apostille: archive contents too large")
 	// ErrZipBomb reports an entry that inflates to more bytes than it
-	// declares.
+	// declares, or entries to be read whose data overlap one another or the
+	// central directory (so that the same compressed bytes would be
+	// inflated more than once).
 	ErrZipBomb = errors.New("apostille: entry inflates beyond its declared size")
 	// ErrChecksum reports an entry whose CRC-32 does not match its data.
 	ErrChecksum = errors.New("apostille: entry checksum mismatch")
@@ -36,7 +38,10 @@ var (
 	// ErrNoNotarizedFile reports an archive with no entry named like a
 	// notarized file ("<name> -- Apostille TX <hash> -- Date <date>.<ext>").
 	ErrNoNotarizedFile = errors.New("apostille: no notarized file in archive")
-	// ErrNty reports a .nty file that is not JSON of the form {"data": [...]}.
+	// ErrNty reports a .nty file that is not JSON of the form {"data": [...]}
+	// (with one "data" member and nothing after the object), or that has
+	// more records than [Parser.MaxRecords] or a record over
+	// [Parser.MaxRecordSize] bytes.
 	ErrNty = errors.New("apostille: malformed .nty file")
 	// ErrRecord reports a .nty record, chosen by transaction hash, that is
 	// malformed or inconsistent with the archive: missing fields, a fileHash

@@ -1,10 +1,13 @@
 package apostille
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -27,61 +30,236 @@ type ntyRecord struct {
 	TimeStamp           string  `json:"timeStamp"`
 }
 
-// indexNty decodes a .nty file, {"data": [record, ...]}, and returns the raw
-// records whose txHash is one of want (lower case), by hash. Other records
-// (strangers' history) are not decoded further; one that is not even an
-// object with a string txHash is skipped.
-func indexNty(data []byte, want map[string]bool) (map[string][]json.RawMessage, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var doc struct {
-		Data *[]json.RawMessage `json:"data"`
+// readNty streams the .nty file f, {"data": [record, ...]}, and returns the
+// records whose txHash is one of want (lower case), by hash. The decoder
+// holds about one record at a time: other records (strangers' history) are
+// skipped without decoding more than their txHash, and several records of
+// one transaction must agree (only the first is kept). More than maxRecords
+// records, or a record (with the whitespace before it) over maxRecordSize
+// bytes, is ErrNty. Nothing may follow the object, and the entry must have
+// its declared size and CRC-32.
+func readNty(f *zip.File, want map[string]bool, maxRecords, maxRecordSize int) (map[string]*ntyRecord, error) {
+	e, err := openEntry(f)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNty, err)
+	defer e.Close()
+	var head [3]byte
+	n, err := io.ReadFull(e, head[:])
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, err
 	}
-	if doc.Data == nil {
+	var src io.Reader = e
+	if string(head[:n]) != "\xef\xbb\xbf" { // a UTF-8 byte order mark is skipped
+		src = io.MultiReader(bytes.NewReader(head[:n]), e)
+	}
+	w := &window{r: src}
+	dec := json.NewDecoder(w)
+	// step lets the decoder read at most maxRecordSize bytes past where it
+	// is: it never buffers much more than the next token or record.
+	step := func() { w.limit = dec.InputOffset() + int64(maxRecordSize) }
+	fail := func(err error) error {
+		switch {
+		case e.err != nil && e.err != io.EOF:
+			return e.err // the entry's own error: truncated, bomb, checksum
+		case errors.Is(err, errWindow):
+			return fmt.Errorf("%w: a record over %d bytes", ErrNty, maxRecordSize)
+		case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("%w: unexpected end of JSON", ErrNty)
+		}
+		return fmt.Errorf("%w: %v", ErrNty, err)
+	}
+	token := func() (json.Token, error) {
+		step()
+		return dec.Token()
+	}
+
+	if t, err := token(); err != nil {
+		return nil, fail(err)
+	} else if t != json.Delim('{') {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrNty)
+	}
+	records := make(map[string]*ntyRecord)
+	item := &ntyItem{want: want}
+	var sawData bool
+	for {
+		t, err := token()
+		if err != nil {
+			return nil, fail(err)
+		}
+		if t == json.Delim('}') {
+			break
+		}
+		if key, _ := t.(string); !strings.EqualFold(key, "data") {
+			var skip skipValue
+			step()
+			if err := dec.Decode(&skip); err != nil {
+				return nil, fail(err)
+			}
+			continue
+		}
+		if sawData {
+			return nil, fmt.Errorf(`%w: two "data" members`, ErrNty)
+		}
+		sawData = true
+		if t, err := token(); err != nil {
+			return nil, fail(err)
+		} else if t != json.Delim('[') {
+			return nil, fmt.Errorf(`%w: "data" is not an array`, ErrNty)
+		}
+		for count := 0; ; count++ {
+			step()
+			if !dec.More() {
+				break
+			}
+			if count == maxRecords {
+				return nil, fmt.Errorf("%w: more than %d records", ErrNty, maxRecords)
+			}
+			item.reset()
+			if err := dec.Decode(item); err != nil {
+				return nil, fail(err)
+			}
+			if item.err != nil {
+				return nil, item.err
+			}
+			if item.hash == "" {
+				continue
+			}
+			if first := records[item.hash]; first == nil {
+				rec := item.rec
+				records[item.hash] = &rec
+			} else if !first.agrees(&item.rec) {
+				return nil, fmt.Errorf("%w: transaction %s: conflicting records", ErrRecord, item.hash)
+			}
+		}
+		if t, err := token(); err != nil {
+			return nil, fail(err)
+		} else if t != json.Delim(']') {
+			return nil, fmt.Errorf(`%w: "data" is not an array`, ErrNty)
+		}
+	}
+	if !sawData {
 		return nil, fmt.Errorf(`%w: no "data" array`, ErrNty)
 	}
-	out := make(map[string][]json.RawMessage)
-	for _, raw := range *doc.Data {
-		var h struct {
-			TxHash any `json:"txHash"`
+	// The end of the entry: this also checks its size and CRC-32.
+	if _, err := token(); err != io.EOF {
+		if err == nil {
+			return nil, fmt.Errorf("%w: data after the JSON object", ErrNty)
 		}
-		if json.Unmarshal(raw, &h) != nil {
-			continue
-		}
-		s, ok := h.TxHash.(string)
-		if !ok {
-			continue
-		}
-		if s = strings.ToLower(s); want[s] {
-			out[s] = append(out[s], raw)
-		}
+		return nil, fail(err)
 	}
-	return out, nil
+	return records, nil
 }
 
-// applyRecord checks the records chosen for n (all with n's transaction
-// hash) and fills n's record fields from them. entryUTF8 says whether the
-// entry name is known to be UTF-8, so that it can be compared with the
-// record's filename.
-func (n *Notarization) applyRecord(raws []json.RawMessage, entryUTF8 bool) error {
-	recs := make([]ntyRecord, len(raws))
-	for i, raw := range raws {
-		if err := json.Unmarshal(raw, &recs[i]); err != nil {
-			return fmt.Errorf("%w: transaction %s: %v", ErrRecord, n.TxHash, err)
-		}
-		if recs[i].Filename == nil {
-			return fmt.Errorf("%w: transaction %s: no filename", ErrRecord, n.TxHash)
-		}
+// errWindow is the error of a window read past its limit.
+var errWindow = errors.New("apostille: .nty read window exhausted")
+
+// window reads from r until limit bytes have been read in all.
+type window struct {
+	r           io.Reader
+	read, limit int64
+}
+
+func (w *window) Read(p []byte) (int, error) {
+	if w.read >= w.limit {
+		return 0, errWindow
 	}
-	r := recs[0]
-	for _, o := range recs[1:] {
-		if *o.Filename != *r.Filename || !strings.EqualFold(o.FileHash, r.FileHash) ||
-			!strings.EqualFold(o.DedicatedAccount, r.DedicatedAccount) || !strings.EqualFold(o.DedicatedPrivateKey, r.DedicatedPrivateKey) {
-			return fmt.Errorf("%w: transaction %s: conflicting records", ErrRecord, n.TxHash)
-		}
+	if int64(len(p)) > w.limit-w.read {
+		p = p[:w.limit-w.read]
 	}
+	n, err := w.r.Read(p)
+	w.read += int64(n)
+	return n, err
+}
+
+// skipValue decodes any JSON value to nothing, without copying it.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
+
+// ntyItem decodes one element of the .nty's data array: a record is decoded
+// in full only if its txHash is wanted. Elements that are not objects, or
+// have no string txHash, are skipped.
+type ntyItem struct {
+	want map[string]bool
+	hash string    // the record's txHash, lower case, if wanted; else ""
+	rec  ntyRecord // the record, if wanted
+	err  error     // an ErrRecord about a wanted record
+}
+
+func (it *ntyItem) reset() { *it = ntyItem{want: it.want} }
+
+// UnmarshalJSON looks at an element; b is the decoder's buffer, not kept.
+func (it *ntyItem) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '{' {
+		return nil
+	}
+	h := struct {
+		TxHash ntyHash `json:"txHash"`
+	}{ntyHash{want: it.want}}
+	if json.Unmarshal(b, &h) != nil || h.TxHash.hash == "" {
+		return nil
+	}
+	it.hash = h.TxHash.hash
+	if err := json.Unmarshal(b, &it.rec); err != nil {
+		it.err = fmt.Errorf("%w: transaction %s: %v", ErrRecord, it.hash, err)
+	} else if it.rec.Filename == nil {
+		it.err = fmt.Errorf("%w: transaction %s: no filename", ErrRecord, it.hash)
+	}
+	return nil
+}
+
+// ntyHash decodes a record's txHash: hash is set, in lower case, when it is
+// a JSON string whose value is in want. Other values cost no copy.
+type ntyHash struct {
+	want map[string]bool
+	hash string
+}
+
+// maxHashJSON is the longest JSON string a 64-character hash can be written
+// as (every character a \uXXXX escape).
+const maxHashJSON = 2 + 6*hashLen
+
+func (h *ntyHash) UnmarshalJSON(b []byte) error {
+	h.hash = ""
+	if len(b) < 2 || b[0] != '"' || len(b) > maxHashJSON {
+		return nil
+	}
+	s := b[1 : len(b)-1] // without escapes, the bytes are the string (b is valid JSON)
+	if bytes.IndexByte(s, '\\') >= 0 {
+		var u string
+		if json.Unmarshal(b, &u) != nil {
+			return nil
+		}
+		s = []byte(u)
+	}
+	if len(s) != hashLen {
+		return nil
+	}
+	var lower [hashLen]byte
+	for i, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	if h.want[string(lower[:])] {
+		h.hash = string(lower[:])
+	}
+	return nil
+}
+
+// agrees reports whether o, another record of r's transaction, says the
+// same about it.
+func (r *ntyRecord) agrees(o *ntyRecord) bool {
+	return *o.Filename == *r.Filename && strings.EqualFold(o.FileHash, r.FileHash) &&
+		strings.EqualFold(o.DedicatedAccount, r.DedicatedAccount) && strings.EqualFold(o.DedicatedPrivateKey, r.DedicatedPrivateKey)
+}
+
+// applyRecord checks r, the record chosen for n, and fills n's record fields
+// from it. entryUTF8 says whether the entry name is known to be UTF-8, so
+// that it can be compared with the record's filename.
+func (n *Notarization) applyRecord(r *ntyRecord, entryUTF8 bool) error {
 	name := *r.Filename
 
 	payload, err := hex.DecodeString(r.FileHash)
