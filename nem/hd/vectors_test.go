@@ -4,12 +4,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/nemiot/nemiot/internal/sharedtest"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/internal/testvectors"
 )
 
 // hdVector is one seed of nemtech test-vectors nis1/6.test-hd-derivation.json.
@@ -24,38 +24,47 @@ type hdVector struct {
 	} `json:"childAccounts"`
 }
 
-// TestOfficialVectors checks the official NEM HD vectors: BIP39 seed, root
-// key and three accounts per seed, on mainnet and testnet.
-func TestOfficialVectors(t *testing.T) {
-	path := sharedtest.Path(t, "vectors", "nis1", "6.test-hd-derivation.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+// officialVectors reads the vendored nis1/6.test-hd-derivation.json; a file
+// that does not load, or does not hold all 96 seeds and 288 children, fails
+// the test.
+func officialVectors(t testing.TB) (publicNet, testNet []hdVector) {
+	t.Helper()
+	path := filepath.Join("testdata", "vectors", "nis1", "6.test-hd-derivation.json.gz")
 	var file struct {
 		PublicNet []hdVector `json:"public_net"`
 		TestNet   []hdVector `json:"test_net"`
 	}
-	if err := json.Unmarshal(raw, &file); err != nil {
+	if err := json.Unmarshal(testvectors.Read(t, path), &file); err != nil {
 		t.Fatalf("parsing %s: %v", path, err)
 	}
 	seeds, children := 0, 0
+	for _, v := range append(file.PublicNet, file.TestNet...) {
+		seeds++
+		children += len(v.ChildAccounts)
+	}
+	if seeds != 96 || children != 288 {
+		t.Fatalf("loaded %d seeds and %d children; the official file has 96 and 288", seeds, children)
+	}
+	return file.PublicNet, file.TestNet
+}
+
+// TestOfficialVectors checks the official NEM HD vectors: BIP39 seed, root
+// key and three accounts per seed, on mainnet and testnet. They are vendored,
+// so they run in every checkout (they used to be read from ../shared and
+// skipped when it was absent).
+func TestOfficialVectors(t *testing.T) {
+	publicNet, testNet := officialVectors(t)
 	for _, set := range []struct {
 		name string
 		net  nem.Network
 		vecs []hdVector
-	}{{"public_net", nem.Mainnet, file.PublicNet}, {"test_net", nem.Testnet, file.TestNet}} {
+	}{{"public_net", nem.Mainnet, publicNet}, {"test_net", nem.Testnet, testNet}} {
 		for i, v := range set.vecs {
-			seeds++
-			children += len(v.ChildAccounts)
 			t.Run(fmt.Sprintf("%s/%d", set.name, i), func(t *testing.T) {
 				t.Parallel()
 				checkOfficialVector(t, set.net, v)
 			})
 		}
-	}
-	if seeds != 96 || children != 288 {
-		t.Errorf("loaded %d seeds and %d children; the official file has 96 and 288", seeds, children)
 	}
 }
 
