@@ -67,6 +67,35 @@
 // [ServerOptions.MaxConns] bounds how many connections (and so how many
 // bodies of up to MaxBody) there can be at once.
 //
+// # Connections
+//
+// A [Server] serves at most [ServerOptions.MaxConns] connections (256)
+// at once, and idle ones cannot hold them, so that clients which connect,
+// send a request and then keep the connection open do not lock the owners
+// out:
+//
+//   - A keep-alive connection waiting for its next request is closed after
+//     [ServerOptions.IdleTimeout] (10 s).
+//   - At the bound, a new connection gets in by closing another: the one
+//     idle the longest of a peer (an IPv4 address, or an IPv6 /64) that
+//     has more than [ServerOptions.MaxIdlePerPeer] (8) idle connections,
+//     else the one idle the longest of all; failing that, as soon as one
+//     has been open for a second without sending its request headers,
+//     that one. Below the bound no connection is closed early, so a client
+//     busy on many connections is not disturbed.
+//   - While every connection is busy with a request (its headers read),
+//     a new one waits, and further ones wait in the kernel's accept
+//     queue. A busy connection holds its place until its request ends:
+//     ReadTimeout (10 s) bounds the body, WriteTimeout the whole request.
+//     So clients that send headers and then trickle bodies can still delay
+//     others by that much; put a proxy with per-client limits in front of
+//     a hub exposed to such clients.
+//
+// A client whose idle connection the hub closes just as it sends a request
+// on it sees the connection fail, as with any server's idle timeout.
+// Sending the same envelope again on a new connection is safe: if the first
+// copy did arrive, the hub refuses the second as a replay.
+//
 // # Capacity
 //
 // A command costs the hub about one signature verification and one

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -24,16 +23,28 @@ type ServerOptions struct {
 	// end of the response; keep it above Options.HandleTimeout.
 	WriteTimeout time.Duration
 	// IdleTimeout is how long a keep-alive connection may wait for its
-	// next request.
+	// next request (at most: see MaxConns).
 	IdleTimeout time.Duration
 	// MaxHeaderBytes bounds a request's headers.
 	MaxHeaderBytes int
-	// MaxConns bounds the open connections; further clients wait in the
-	// kernel's accept queue. With the hub's MaxBody it bounds the memory
-	// that clients can make the server hold: about MaxConns × (MaxBody +
-	// 16 KiB), 20 MiB with the defaults, if every client sends a
-	// maximal body slowly.
+	// MaxConns bounds the connections served at once. At the bound, a new
+	// connection gets in by closing an idle one (waiting between
+	// keep-alive requests; see MaxIdlePerPeer for which), or else the
+	// oldest connection that has not sent its request headers within a
+	// second. While every connection is busy, the new one waits, and
+	// further clients wait in the kernel's accept queue. With the hub's
+	// MaxBody it bounds the memory that clients can make the server hold:
+	// about MaxConns × (MaxBody + 16 KiB), 20 MiB with the defaults, if
+	// every client sends a maximal body slowly.
 	MaxConns int
+	// MaxIdlePerPeer is how many idle connections one peer (an IPv4
+	// address, or an IPv6 /64) keeps when the server is at MaxConns: the
+	// connection closed to let a new one in is the one idle the longest
+	// of a peer with more idle connections than this, if there is one,
+	// else the one idle the longest of all. Below MaxConns no connection
+	// is closed before its IdleTimeout, so a client busy on many
+	// connections from one address is not disturbed.
+	MaxIdlePerPeer int
 	// Halter is halted by Shutdown and Close. nil means the handler given
 	// to NewServer, if it is a Halter (the handler from [New] is one when
 	// its Handler is).
@@ -48,17 +59,19 @@ var DefaultServerOptions = ServerOptions{
 	ReadHeaderTimeout: 5 * time.Second,
 	ReadTimeout:       10 * time.Second,
 	WriteTimeout:      DefaultHandleTimeout + 5*time.Second,
-	IdleTimeout:       60 * time.Second,
+	IdleTimeout:       10 * time.Second,
 	MaxHeaderBytes:    8 << 10,
 	MaxConns:          256,
+	MaxIdlePerPeer:    8,
 }
 
 // Server is an HTTP server for a hub handler with timeouts set, a bound on
-// connections, and a graceful Shutdown that halts the device.
+// connections that idle ones cannot hold, and a graceful Shutdown that
+// halts the device.
 type Server struct {
-	srv      *http.Server
-	halter   Halter
-	maxConns int
+	srv                  *http.Server
+	halter               Halter
+	maxConns, maxIdlePer int
 }
 
 // NewServer returns a server that will serve h on addr (host:port, as for
@@ -75,6 +88,7 @@ func NewServer(h http.Handler, addr string, opts *ServerOptions) *Server {
 		set(&o.IdleTimeout, opts.IdleTimeout)
 		set(&o.MaxHeaderBytes, opts.MaxHeaderBytes)
 		set(&o.MaxConns, opts.MaxConns)
+		set(&o.MaxIdlePerPeer, opts.MaxIdlePerPeer)
 		o.Halter, o.Logger = opts.Halter, opts.Logger
 	}
 	if o.Halter == nil {
@@ -94,9 +108,11 @@ func NewServer(h http.Handler, addr string, opts *ServerOptions) *Server {
 			IdleTimeout:       o.IdleTimeout,
 			MaxHeaderBytes:    o.MaxHeaderBytes,
 			ErrorLog:          errLog,
+			ConnState:         connState,
 		},
-		halter:   o.Halter,
-		maxConns: o.MaxConns,
+		halter:     o.Halter,
+		maxConns:   o.MaxConns,
+		maxIdlePer: o.MaxIdlePerPeer,
 	}
 }
 
@@ -125,7 +141,7 @@ func (s *Server) ListenAndServe() error {
 // Shutdown begins, so a program must wait for Shutdown itself to return
 // (that is when the device is halted) before it exits.
 func (s *Server) Serve(l net.Listener) error {
-	return s.srv.Serve(limitListener(l, s.maxConns))
+	return s.srv.Serve(newConnLimiter(l, s.maxConns, s.maxIdlePer))
 }
 
 // Shutdown stops accepting connections, waits for the requests in progress
@@ -149,48 +165,4 @@ func (s *Server) halt() error {
 		return nil
 	}
 	return s.halter.Halt()
-}
-
-// limitListener bounds the connections open at once.
-func limitListener(l net.Listener, n int) net.Listener {
-	return &limited{Listener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
-}
-
-type limited struct {
-	net.Listener
-	sem       chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-}
-
-func (l *limited) Accept() (net.Conn, error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.sem
-		return nil, err
-	}
-	return &limitedConn{Conn: c, release: func() { <-l.sem }}, nil
-}
-
-func (l *limited) Close() error {
-	err := l.Listener.Close()
-	l.closeOnce.Do(func() { close(l.done) })
-	return err
-}
-
-type limitedConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
-	return err
 }

@@ -230,39 +230,52 @@ func TestShutdownWaits(t *testing.T) {
 	}
 }
 
-// TestMaxConns: connections over the bound wait for one to close.
+// TestMaxConns: over the bound, a connection waits while every one is
+// busy, and gets in as soon as one goes idle: the idle one is closed.
 func TestMaxConns(t *testing.T) {
 	r := newRig(t, nil)
 	_, url, _ := startServer(t, r.handler, &hub.ServerOptions{MaxConns: 1})
 	addr := strings.TrimPrefix(url, "http://")
-	get := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: hub\r\n\r\n", hub.HealthPath)
 
+	// The first connection is busy: its request has headers and half a
+	// body.
 	first, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(first, get)
-	br := bufio.NewReader(first)
-	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("first: %v %v", resp, err)
-	}
+	defer first.Close()
+	body := []byte("0123456789")
+	fmt.Fprintf(first, "POST %s HTTP/1.1\r\nHost: hub\r\nContent-Length: %d\r\n\r\n%s", hub.CommandsPath, len(body), body[:5])
 
-	second, err := net.Dial("tcp", addr) // the kernel accepts; the server does not
+	second, err := net.Dial("tcp", addr) // the kernel accepts; the server does not serve it
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer second.Close()
-	io.WriteString(second, get)
+	fmt.Fprintf(second, "GET %s HTTP/1.1\r\nHost: hub\r\n\r\n", hub.HealthPath)
 	second.SetReadDeadline(time.Now().Add(150 * time.Millisecond))
 	sr := bufio.NewReader(second)
 	if _, err := sr.ReadByte(); err == nil {
-		t.Fatal("a second connection was served while the first is open")
+		t.Fatal("a second connection was served while the first is busy")
 	}
-	first.Close()
+
+	// The first request ends (refused) and its connection goes idle: the
+	// server closes it to serve the second.
+	first.Write(body[5:])
+	first.SetReadDeadline(time.Now().Add(5 * time.Second))
+	fr := bufio.NewReader(first)
+	resp, err := http.ReadResponse(fr, nil)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("first: %v %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
 	second.SetReadDeadline(time.Now().Add(5 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(second), nil)
+	resp, err = http.ReadResponse(bufio.NewReader(second), nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("second, after the first closed: %v %v", resp, err)
+		t.Fatalf("second, after the first went idle: %v %v", resp, err)
+	}
+	if _, err := fr.ReadByte(); err != io.EOF {
+		t.Errorf("the idle first connection: %v, want EOF (closed)", err)
 	}
 }
 
