@@ -44,7 +44,10 @@ import (
 //     chain height ([Owners.Height], the lowest height of the agreeing
 //     answers): such an answer is a rollback, and the refresh fails with
 //     [ErrBadAnswer] instead. A set that really changed is reported at a
-//     higher height, since the change is in a newer block;
+//     higher height, since the change is in a newer block (a refresh that
+//     ran across the change may have dated the old set at the change's
+//     height, as a node reports its height and the account in two
+//     requests; the new set is then taken from the next block on);
 //   - forgets its owners when a quorum says the account is not multisig
 //     (then every call returns [ErrNotMultisig]).
 //
