@@ -5,28 +5,42 @@
 // Usage:
 //
 //	go run ./examples/hub -key FILE          # file holding the device private key (hex)
-//	                      -network testnet   # mainnet | testnet | mijin
+//	                      -network testnet   # mainnet | testnet | mijin (default: the key file's network, else testnet)
 //	                      -listen 127.0.0.1:8080
-//	                      -nodes URL,URL,…   # NIS nodes for the owner quorum (default: embedded list)
+//	                      -nodes URL,URL,…   # NIS nodes for the owner quorum, http(s)://HOST:PORT (default: embedded list)
 //	                      -owners HEX,HEX,…  # fixed owner public keys instead of the quorum (tests, labs)
 //	                      -pins light=GPIO17,fan=GPIO18   # logical name = periph pin name
 //	                      -sim               # simulated pins (gpiotest) instead of hardware
 //
+// Try it without hardware or network: -sim -owners OWNER_PUBLIC_KEY.
+//
 // The key file is what examples/keygen -out or examples/apostille -out
 // write; without -key the environment variable NEMIOT_DEVICE_KEY holds the
-// key. The key is never printed or logged.
+// key. The key is never printed or logged. A key file records its
+// network ("# network: mainnet"), and the hub runs on that network; a
+// -network that differs is refused. A key file readable by others is
+// logged as a warning (chmod 600 it).
 //
 // Owners: by default the hub obeys the cosignatories of its account
 // (converted to multisig on chain), as a quorum of randomly chosen nodes
 // from -nodes (or the embedded list of -network; mijin has none) agrees
 // (multisig.OwnerCache: refreshed in the background, re-asked when an
-// unknown key knocks). -owners replaces that with fixed keys.
+// unknown key knocks). -owners replaces that with fixed keys; a key given
+// twice, or the device's own key, is refused. When no quorum of nodes
+// answers, the hub logs one line saying which nodes failed and what to do,
+// and refuses every command until a quorum answers.
 //
 // Commands: "light" {"on": bool}, "fan" {"speed": 0..3} (PWM; full on where
 // the pin has no PWM) and "status", whose result shows both pins. -pins
 // names the periph pins (gpioreg.ByName after host.Init, e.g. GPIO17, or a
 // header alias such as P1_11). -sim uses periph's gpiotest pins, so
 // everything works without hardware; the replies show the pin states.
+// The simulator knows the names a Raspberry Pi knows for the GPIOs of its
+// 40-pin header (GPIO0…GPIO27, their numbers, P1_3…P1_40) and refuses
+// others, as the Pi would.
+//
+// Exit status: 0 after a graceful stop, 2 for a usage or configuration
+// error (ErrConfig of examples/internal/serve), 1 for anything else.
 //
 // SIGINT or SIGTERM stops the hub gracefully: it stops accepting, waits for
 // the commands in progress, and halts the device (every output off).
@@ -36,6 +50,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,9 +59,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/examples/internal/serve"
@@ -65,7 +77,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	fs.SetOutput(stderr)
 	common := serve.AddFlags(fs)
 	pins := fs.String("pins", device.DefaultPinMap, "logical name = periph pin name, `light=PIN,fan=PIN`")
-	sim := fs.Bool("sim", false, "simulated pins (gpiotest) instead of hardware")
+	sim := fs.Bool("sim", false, "simulated pins (gpiotest) instead of hardware, named as on a Raspberry Pi's 40-pin header\n(GPIO0…GPIO27, their numbers, P1_3…P1_40); other names are refused, as the Pi would")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -84,9 +96,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 
 	var dev *device.Device
 	if *sim {
-		// Simulated pins named as -pins says.
-		byName := func(name string) gpio.PinIO { return &gpiotest.Pin{N: name} }
-		dev, err = device.OpenLightFan(*pins, byName, &device.Opts{Name: "sim"})
+		dev, err = device.OpenLightFan(*pins, simPins(), &device.Opts{Name: "sim"})
 	} else {
 		if err := serve.InitHost(log); err != nil {
 			fmt.Fprintf(stderr, "hub: %v\n", err)
@@ -96,7 +106,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "hub: -pins: %v\n", err)
-		if !*sim {
+		if *sim {
+			fmt.Fprintln(stderr, "hub: "+simHelp)
+		} else {
 			fmt.Fprintln(stderr, "hub: no such pins here? run with -sim to try without hardware")
 		}
 		return 1
@@ -108,6 +120,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err := serve.Run(ctx, cfg, dev); err != nil {
 		fmt.Fprintf(stderr, "hub: %v\n", err)
 		dev.Halt()
+		if errors.Is(err, serve.ErrConfig) {
+			return 2
+		}
 		return 1
 	}
 	return 0

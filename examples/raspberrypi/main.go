@@ -22,7 +22,7 @@
 // Flags:
 //
 //	-key FILE      the device key (examples/keygen -out writes one); else $NEMIOT_DEVICE_KEY
-//	-network NAME  mainnet | testnet | mijin (default testnet)
+//	-network NAME  mainnet | testnet | mijin (default: the key file's network, else testnet)
 //	-listen ADDR   default 127.0.0.1:8080 (loopback); -listen :8080 to reach it from the LAN
 //	-nodes URL,…   NIS nodes of the owner quorum (default: the embedded list of the network)
 //	-owners HEX,…  fixed owner public keys instead of the quorum

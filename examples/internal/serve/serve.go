@@ -3,6 +3,11 @@
 // keys, or the cosignatories a quorum of NIS nodes reports for the device
 // account), serves the hub's wire API on an address, and on shutdown
 // waits for the commands in progress and halts the device.
+//
+// [Flags.Config] reads the shared flags: the device key file, whose
+// recorded network wins over a conflicting -network (refused), the node
+// list and the fixed owners. A configuration that cannot work is an error
+// wrapping [ErrConfig]; the programs exit 2 for it, as for a usage error.
 package serve
 
 import (
@@ -13,6 +18,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,39 +38,112 @@ const KeyEnv = "NEMIOT_DEVICE_KEY"
 // Flags are the command-line flags every hub program shares: -key,
 // -network, -listen, -nodes and -owners (DESIGN §8).
 type Flags struct {
+	fs                                  *flag.FlagSet // tells whether -network was given
 	key, network, listen, nodes, owners *string
 }
 
 // AddFlags defines the shared flags on fs.
 func AddFlags(fs *flag.FlagSet) *Flags {
 	return &Flags{
+		fs:      fs,
 		key:     fs.String("key", "", "`FILE` holding the device private key (hex); else $"+KeyEnv),
-		network: fs.String("network", "testnet", "NEM network: mainnet, testnet or mijin"),
+		network: fs.String("network", "", "NEM network `NAME`: mainnet, testnet or mijin (default: the key file's network, else testnet)"),
 		listen:  fs.String("listen", "127.0.0.1:8080", "`address` to serve the hub on"),
-		nodes:   fs.String("nodes", "", "NIS nodes for the owner quorum, `URL,URL,…` (default: the embedded list of the network)"),
+		nodes:   fs.String("nodes", "", "NIS nodes for the owner quorum, `URL,URL,…`, each http(s)://HOST:PORT (default: the embedded list of the network)"),
 		owners:  fs.String("owners", "", "fixed owner public keys `HEX,HEX,…` instead of the quorum"),
 	}
 }
 
 // Config checks the parsed flags and loads the key. Its errors are usage
-// errors; they never contain key material.
+// errors; they never contain key material. It logs the key file's
+// warnings (such as a file others can read) and which network it uses
+// and why.
+//
+// The network is the one the key file records ("# network: NAME"); a
+// -network that differs is refused, naming both. A key file that records
+// none takes -network, by default testnet.
+//
+// -nodes must be http or https URLs with a host; -owners must not repeat
+// a key or name the device's own key. These errors wrap [ErrConfig].
 func (f *Flags) Config(log *slog.Logger) (*Config, error) {
-	key, err := keyfile.Load(*f.key, KeyEnv)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	kf, err := keyfile.LoadFile(*f.key, KeyEnv)
 	if err != nil {
 		return nil, err
 	}
-	n, err := nem.ParseNetwork(*f.network)
-	if err != nil {
-		return nil, fmt.Errorf("-network: %w", err)
+	src := *f.key
+	if src == "" {
+		src = "$" + KeyEnv
 	}
+	for _, w := range kf.Warnings {
+		log.Warn(w.Error())
+	}
+	n, from, err := f.chooseNetwork(kf.Network, src)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("network", "network", n.String(), "from", from)
 	owners, err := ParseKeys(*f.owners)
 	if err != nil {
 		return nil, fmt.Errorf("-owners: %w", err)
 	}
-	if len(owners) > 0 && *f.nodes != "" {
-		return nil, errors.New("-owners and -nodes exclude each other")
+	if dev := kf.Key.PublicKey(); slices.Contains(owners, dev) {
+		return nil, configErr("-owners: public key %s is the device's own key (-key); an owner is the key of whoever commands the device (examples/keygen -owner makes one)", dev)
 	}
-	return &Config{Key: key, Network: n, Listen: *f.listen, Nodes: ParseList(*f.nodes), Owners: owners, Logger: log}, nil
+	nodes := ParseList(*f.nodes)
+	if err := checkNodes(nodes); err != nil {
+		return nil, fmt.Errorf("-nodes: %w", err)
+	}
+	if len(owners) > 0 && len(nodes) > 0 {
+		return nil, configErr("-owners and -nodes exclude each other")
+	}
+	return &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log}, nil
+}
+
+// chooseNetwork returns the network of the hub and where it came from:
+// the key file's (named src), which an explicit -network must equal, or
+// -network, by default testnet.
+func (f *Flags) chooseNetwork(file nem.Network, src string) (n nem.Network, from string, err error) {
+	given := false
+	f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "network" })
+	if given {
+		if n, err = nem.ParseNetwork(*f.network); err != nil {
+			return 0, "", configErr("-network: %w", err)
+		}
+	}
+	switch {
+	case file.Valid() && given && n != file:
+		return 0, "", configErr("-network %s conflicts with %s's network %s (\"# network: %s\"); drop -network or use that network's key", n, src, file, file)
+	case file.Valid() && given:
+		return n, "-network, as the key file says", nil
+	case file.Valid():
+		return file, "the key file " + src, nil
+	case given:
+		return n, "-network (the key file names no network)", nil
+	}
+	return nem.Testnet, "default (neither the key file nor -network names one)", nil
+}
+
+// checkNodes refuses a node that is not an http or https URL with a host,
+// such as "127.0.0.1:7890": the owner quorum could never ask it.
+func checkNodes(nodes []string) error {
+	for _, n := range nodes {
+		u, err := url.Parse(n)
+		if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" {
+			continue
+		}
+		if !strings.Contains(n, "://") {
+			hint := "http://" + n
+			if _, _, err := net.SplitHostPort(n); err != nil {
+				hint += ":7890"
+			}
+			return configErr("node %q is not an http or https URL with a host; write %s (NIS serves http on 7890, https on 7891)", n, hint)
+		}
+		return configErr("node %q is not an http or https URL with a host", n)
+	}
+	return nil
 }
 
 // InitHost initializes periph's host drivers (host.Init) and logs what
@@ -105,7 +185,9 @@ type Config struct {
 // ParseKeys reads a comma-separated list of owner public keys (hex). It
 // refuses a key that is not a curve point ([nem.ErrInvalidKey]) or that
 // is of small order, the all-zero key included ([nem.ErrWeakKey]): anyone
-// could forge commands under such a key, without a private key.
+// could forge commands under such a key, without a private key. A key
+// listed twice (in any letter case) is refused too ([ErrConfig]): a list
+// that repeats itself was likely meant to hold another key.
 func ParseKeys(s string) ([]nem.PublicKey, error) {
 	var keys []nem.PublicKey
 	for item := range strings.SplitSeq(s, ",") {
@@ -121,6 +203,9 @@ func ParseKeys(s string) ([]nem.PublicKey, error) {
 			return nil, fmt.Errorf("public key %s is refused as an owner, anyone could forge its commands: %w", k, err)
 		} else if err != nil {
 			return nil, fmt.Errorf("public key %s: %w", k, err)
+		}
+		if slices.Contains(keys, k) {
+			return nil, configErr("public key %s is listed twice", k)
 		}
 		keys = append(keys, k)
 	}
@@ -150,28 +235,48 @@ func DefaultNodes(n nem.Network) []string {
 	return nil
 }
 
-// ErrConfig reports a configuration that cannot work.
+// ErrConfig reports a configuration that cannot work. The errors of this
+// package that wrap it do not repeat its text: their message says what is
+// wrong, once.
 var ErrConfig = errors.New("invalid configuration")
 
+// configError wraps ErrConfig (and whatever its cause wraps) with the
+// message of its cause alone.
+type configError struct{ err error }
+
+func (e *configError) Error() string   { return e.err.Error() }
+func (e *configError) Unwrap() []error { return []error{ErrConfig, e.err} }
+
+func configErr(format string, a ...any) error {
+	return &configError{fmt.Errorf(format, a...)}
+}
+
 // OwnerSource returns whom the device obeys. With cfg.Owners, exactly
-// those keys. Otherwise an owner cache over a quorum of cfg.Nodes, asked
-// once now so the log shows the owners (a failure is logged, not fatal:
-// the cache retries, and the device refuses every command until it knows
-// its owners); run refreshes the cache until its context ends.
+// those keys (command.NewStaticOwners: a key that cannot be an owner is
+// an error wrapping [ErrConfig], never dropped). Otherwise an owner cache
+// over a quorum of cfg.Nodes, asked once now so the log shows the owners
+// (a failure is logged, not fatal: the cache retries, and the device
+// refuses every command until it knows its owners). The failure is one
+// short warning line saying what to do; what each node said is logged at
+// debug level. run refreshes the cache until its context ends.
 func OwnerSource(ctx context.Context, cfg *Config) (src command.OwnerSource, run func(context.Context), err error) {
 	log := logger(cfg)
 	if len(cfg.Owners) > 0 {
+		src, err := command.NewStaticOwners(cfg.Owners...)
+		if err != nil {
+			return nil, nil, configErr("fixed owners: %w", err)
+		}
 		for _, k := range cfg.Owners {
 			log.Info("owner (fixed)", "publicKey", k.String(), "address", k.Address(cfg.Network).String())
 		}
-		return command.StaticOwners(cfg.Owners...), func(context.Context) {}, nil
+		return src, func(context.Context) {}, nil
 	}
 	nodes := cfg.Nodes
 	if len(nodes) == 0 {
 		nodes = DefaultNodes(cfg.Network)
 	}
 	if len(nodes) == 0 {
-		return nil, nil, fmt.Errorf("%w: %s has no embedded node list; give the nodes or fixed owners", ErrConfig, cfg.Network)
+		return nil, nil, configErr("%s has no embedded node list; give -nodes or -owners", cfg.Network)
 	}
 	account := cfg.Key.Address(cfg.Network)
 	cache := &multisig.OwnerCache{
@@ -183,11 +288,13 @@ func OwnerSource(ctx context.Context, cfg *Config) (src command.OwnerSource, run
 	owners, err := cache.Owners(actx)
 	switch {
 	case errors.Is(err, multisig.ErrConfig):
-		return nil, nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		return nil, nil, configErr("owner quorum: %w", err)
 	case errors.Is(err, multisig.ErrNotMultisig):
 		log.Warn("the device account is not multisig: no one owns it yet, every command is refused; convert it to multisig with the owner as cosignatory (see examples/keygen)", "account", account.String())
 	case err != nil:
-		log.Warn("owners not known yet; retrying in the background, commands are refused meanwhile", "account", account.String(), "err", err)
+		log.Warn("owners unknown: no quorum of NIS nodes answered; commands are refused until one does",
+			"account", account.String(), "nodes", quorumSummary(err), "hint", noQuorumHint)
+		log.Debug("owner quorum failed", "account", account.String(), "err", err)
 	default:
 		log.Info("owners (quorum)", "owners", owners.String())
 	}
