@@ -489,9 +489,12 @@ func TestProcessStart(t *testing.T) {
 		t.Errorf("dated now: %v", err)
 	}
 
-	// The real clock: an envelope from just before package init.
+	// The real clock: an envelope from before package init. A second, not a
+	// millisecond: the bound is the wall clock less the monotonic uptime, and
+	// the two clocks may drift apart by milliseconds (NTP slewing) on a busy
+	// machine while the test runs.
 	real := &Opener{Device: f.device, Owners: f.opener.Owners}
-	_, err = real.Open(ctx, f.seal(t, Command{Name: "x"}, processStart.Add(-time.Millisecond)))
+	_, err = real.Open(ctx, f.seal(t, Command{Name: "x"}, processStart.Add(-time.Second)))
 	wantRefused(t, err, ErrStale)
 	if _, err := real.Open(ctx, f.seal(t, Command{Name: "x"}, time.Now())); err != nil {
 		t.Errorf("real clock, dated now: %v", err)
@@ -849,7 +852,14 @@ func TestDefaults(t *testing.T) {
 	if _, err := g.Open(ctx, nil); !errors.Is(err, ErrMalformed) {
 		t.Fatal(err)
 	}
-	if nb := g.st.Load().bound(time.Now()); nb < processStart.UnixMilli()-2 || nb > processStart.UnixMilli()+2 {
-		t.Errorf("a plain Opener's NotBefore is %d ms, process start %d ms", nb, processStart.UnixMilli())
+	// The bound is the clock's reading less the monotonic uptime. Judge it
+	// with a fixed reading and the uptime taken on both sides, so that no
+	// wall-clock drift on a busy machine can fail the check.
+	at := time.UnixMilli(1_700_000_000_000)
+	up1 := time.Since(processStart)
+	nb := g.st.Load().bound(at)
+	up2 := time.Since(processStart)
+	if lo, hi := at.Add(-up2).UnixMilli()-1, at.Add(-up1).UnixMilli()+1; nb < lo || nb > hi {
+		t.Errorf("a plain Opener's NotBefore at %d is %d ms, want within [%d, %d] (clock less uptime)", at.UnixMilli(), nb, lo, hi)
 	}
 }
