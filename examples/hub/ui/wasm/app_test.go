@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/nem"
+)
+
+func key(t *testing.T, name string) *nem.PrivateKey {
+	t.Helper()
+	seed := sha256.Sum256([]byte(name))
+	k, err := nem.NewPrivateKey(seed[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestCheckArgs(t *testing.T) {
+	for _, tc := range []struct{ args, want, err string }{
+		{"", "", ""},
+		{"  \n", "", ""},
+		{`{"on":true}`, `{"on":true}`, ""},
+		{`3`, `3`, ""},
+		{`{"on":tru}`, "", "byte 10 (line 1, column 10)"},
+		{"{\n\"a\":1,\n}", "", "line 3, column 1"},
+		{`{"a":`, "", "at the end, after byte 5"},
+		{`{} {}`, "", "byte 4 (line 1, column 4)"},
+	} {
+		raw, err := checkArgs(tc.args)
+		var e *Error
+		switch {
+		case tc.err == "" && (err != nil || string(raw) != tc.want):
+			t.Errorf("checkArgs(%q) = %q, %v; want %q", tc.args, raw, err, tc.want)
+		case tc.err != "" && (!errors.As(err, &e) || e.Code != CodeArgs || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("checkArgs(%q) error %v, want an args error with %q", tc.args, err, tc.err)
+		}
+	}
+}
+
+// TestSessionSealsAsCommand: the module's seal is command.Seal, and open
+// is command.OpenReply, with the page's errors mapped to codes.
+func TestSessionSealsAsCommand(t *testing.T) {
+	owner, device := key(t, "owner"), key(t, "device")
+	s, err := newSession(" "+owner.Hex()+"\n", device.PublicKey().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rnd := bytes.Repeat([]byte{7}, 4096)
+	env, err := s.seal(bytes.NewReader(rnd), " light ", `{"on":true}`, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := command.Seal(bytes.NewReader(rnd), owner, device.PublicKey(), command.Command{Name: "light", Args: []byte(`{"on":true}`)}, now)
+	if err != nil || !bytes.Equal(env, want) {
+		t.Fatalf("seal differs from command.Seal (%v)", err)
+	}
+	if _, err := s.open(env, env, now); !errors.Is(err, command.ErrRefused) || codeOf(err) != CodeReply {
+		t.Errorf("open(env, env): %v, want a refused reply", err)
+	}
+}
+
+func codeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// TestKeyErrorsDoNotQuoteKey: whatever is wrong with the owner's key, the
+// error never contains it.
+func TestKeyErrorsDoNotQuoteKey(t *testing.T) {
+	secret := key(t, "owner").Hex()
+	for _, in := range []string{secret[:63], secret[:62], secret[:60] + "zz" + secret[62:], "01" + secret, secret + " x"} {
+		_, err := newSession(in, "")
+		if codeOf(err) != CodeKey {
+			t.Errorf("newSession(len %d): %v, want a key error", len(in), err)
+		}
+		if err != nil && strings.Contains(err.Error(), secret[:12]) {
+			t.Errorf("the error quotes the key: %v", err)
+		}
+	}
+}
+
+func TestAddress(t *testing.T) {
+	pub := key(t, "device").PublicKey()
+	got, err := address(" "+pub.String(), "MAINNET")
+	if err != nil || got != pub.Address(nem.Mainnet).String() {
+		t.Errorf("address = %q, %v; want %s", got, err, pub.Address(nem.Mainnet))
+	}
+	if _, err := address(pub.String(), "moon"); codeOf(err) != CodeUsage {
+		t.Errorf("unknown network: %v, want a usage error", err)
+	}
+	if _, err := address("abc", "testnet"); codeOf(err) != CodeDevice {
+		t.Errorf("bad key: %v, want a device error", err)
+	}
+}
