@@ -38,9 +38,10 @@ type Action interface {
 	State() any
 }
 
-// Commander is what a command front end (such as package hub) needs from a
-// device. [*Device] implements it, and so does the recorder in package
-// devicetest.
+// Commander is a device that runs commands by name: [*Device] implements
+// it, and so does the recorder in package devicetest. Transports such as
+// package hub take a [command.Handler] instead, which both also are;
+// [DeviceHandler] makes one of any other Commander.
 type Commander interface {
 	conn.Resource
 	Do(ctx context.Context, name string, args json.RawMessage) (any, error)
@@ -83,9 +84,11 @@ type Device struct {
 }
 
 var (
-	_ conn.Resource = (*Device)(nil)
-	_ Commander     = (*Device)(nil)
-	_ fmt.Stringer  = (*Device)(nil)
+	_ conn.Resource   = (*Device)(nil)
+	_ Commander       = (*Device)(nil)
+	_ fmt.Stringer    = (*Device)(nil)
+	_ command.Handler = (*Device)(nil)
+	_ command.Halter  = (*Device)(nil)
 )
 
 // New returns a Device serving actions under their map keys, plus the
@@ -181,12 +184,37 @@ func (d *Device) Do(ctx context.Context, name string, args json.RawMessage) (any
 }
 
 // Handle runs a verified command request on the device: it is [Device.Do]
-// with the request's command name and args, so a *Device is a hub.Handler
-// as it stands. The caller (package hub) has already checked the request's
-// envelope with a [command.Opener]; Handle trusts it.
+// with the request's command name and args, so a *Device is a
+// [command.Handler] (and, through Halt, a [command.Halter]) as it stands,
+// ready for package hub or any other transport. The caller has already
+// checked the request's envelope with a [command.Opener]; Handle trusts it.
 func (d *Device) Handle(ctx context.Context, req *command.Request) (any, error) {
 	return d.Do(ctx, req.Command.Name, req.Command.Args)
 }
+
+// DeviceHandler returns a [command.Handler] that runs each request's
+// command on c with c.Do, and whose Halt halts c (it is a
+// [command.Halter]). A command c refuses (unknown name, bad args, hardware
+// error) gets a signed reply with ok false and the error's text.
+//
+// A [*Device] needs no wrapping, and neither does a devicetest.Recorder:
+// both are Handlers as they stand. DeviceHandler is for a [Commander] of
+// your own. It returns nil for a nil c.
+func DeviceHandler(c Commander) command.Handler {
+	if c == nil {
+		return nil
+	}
+	return commander{c}
+}
+
+// commander is the Handler of [DeviceHandler].
+type commander struct{ c Commander }
+
+func (h commander) Handle(ctx context.Context, req *command.Request) (any, error) {
+	return h.c.Do(ctx, req.Command.Name, req.Command.Args)
+}
+
+func (h commander) Halt() error { return h.c.Halt() }
 
 func (d *Device) do(ctx context.Context, name string, raw json.RawMessage) (any, error) {
 	var a Action

@@ -5,7 +5,7 @@
 //
 // # Where to start
 //
-// Call [New] with the device's Opener and a Handler — a [*device.Device] is
+// Call [New] with the device's Opener and a Handler — a *device.Device is
 // one, and its Halt is what shutdown calls — and serve the handler with
 // [NewServer], which sets timeouts and halts the device on
 // [Server.Shutdown]:
@@ -17,9 +17,12 @@
 //	// … on SIGTERM:
 //	srv.Shutdown(ctx) // waits for commands in progress, then dev.Halt()
 //
-// Any other [device.Commander] (a devicetest.Recorder, say) becomes a
-// Handler with [DeviceHandler]; a [HandlerFunc] serves commands that are
-// not a device's at all.
+// [Handler] is [command.Handler], the handler every transport takes, so
+// the device that serves the hub can serve other transports at the same
+// time. A devicetest.Recorder is a Handler too, for tests without pins;
+// a [HandlerFunc] serves commands that are not a device's at all. Package
+// hub does not import package device (nor periph): a hub user pulls in
+// only what its Handler needs.
 //
 // The handler returned by New is an ordinary [net/http.Handler]; mount it
 // anywhere, but give its server the read timeouts that [Server] sets.

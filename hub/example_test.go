@@ -32,8 +32,16 @@ func ExampleNew() {
 		Device: deviceKey,
 		Owners: command.StaticOwners(ownerKey.PublicKey()),
 	}
-	dev := device.NewSim() // light and fan on simulated pins
-	h := hub.New(opener, dev, nil)
+	// A light and a fan, on simulated pins (on a board: gpioreg.ByName
+	// after host.Init).
+	pins := devicetest.NewPins("GPIO17", "GPIO18")
+	light, _ := device.NewSwitch(pins.ByName("GPIO17"), nil)
+	fan, _ := device.NewLevel(pins.ByName("GPIO18"), &device.LevelOpts{Arg: "speed", Steps: 3})
+	dev, err := device.New(map[string]device.Action{"light": light, "fan": fan}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := hub.New(opener, dev, nil) // a *device.Device is a hub.Handler
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
@@ -84,7 +92,15 @@ func ExampleNewServer() {
 		log.Fatal(err)
 	}
 	opener := &command.Opener{Device: key, Owners: command.StaticOwners(owner)}
-	dev := device.NewSim()
+	// On a board: host.Init, then gpioreg.ByName("GPIO17").
+	light, err := device.NewSwitch(devicetest.NewPins("GPIO17").ByName("GPIO17"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	dev, err := device.New(map[string]device.Action{"light": light}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	h := hub.New(opener, dev, &hub.Options{Logger: logger, Network: nem.Testnet})
 	srv := hub.NewServer(h, "127.0.0.1:8080", &hub.ServerOptions{Logger: logger})
@@ -110,14 +126,13 @@ func ExampleNewServer() {
 
 // A hub in front of a devicetest.Recorder, as a test of an app would use:
 // the recorder answers with canned results and keeps every command that
-// reached it. A *device.Device needs no DeviceHandler; other
-// device.Commanders do.
-func ExampleDeviceHandler() {
+// reached it. Like a *device.Device, a Recorder is a Handler as it stands.
+func ExampleNew_recorder() {
 	deviceKey, _ := nem.GeneratePrivateKey(nil)
 	ownerKey, _ := nem.GeneratePrivateKey(nil)
 	opener := &command.Opener{Device: deviceKey, Owners: command.StaticOwners(ownerKey.PublicKey())}
 	rec := &devicetest.Recorder{Results: map[string]any{"status": map[string]bool{"light": true}}}
-	srv := httptest.NewServer(hub.New(opener, hub.DeviceHandler(rec), nil))
+	srv := httptest.NewServer(hub.New(opener, rec, nil))
 	defer srv.Close()
 
 	env, _ := command.Seal(nil, ownerKey, deviceKey.PublicKey(), command.Command{Name: "status"}, time.Now())

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/nemiot/nemiot/command"
-	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/hub"
 )
 
@@ -30,7 +29,7 @@ func newFuzzHub(t testing.TB) http.Handler {
 		Clock:     func() time.Time { return fuzzTime },
 		NotBefore: fuzzTime.Add(-time.Hour),
 	}
-	return hub.New(opener, device.NewSim(), &hub.Options{MaxBody: fuzzMaxBody})
+	return hub.New(opener, simDevice(), &hub.Options{MaxBody: fuzzMaxBody})
 }
 
 // fuzzSeeds are the envelopes in testdata/fuzz/FuzzCommands, sealed as

@@ -98,6 +98,30 @@ func (l *logBuffer) records(t *testing.T) []map[string]any {
 	return out
 }
 
+// lightFan is the light and fan of the examples: a switch "light" and a
+// level "fan" (arg "speed", 3 steps, full on where the pin has no PWM).
+func lightFan(light, fan gpio.PinOut) (*device.Device, error) {
+	l, err := device.NewSwitch(light, nil)
+	if err != nil {
+		return nil, err
+	}
+	f, err := device.NewLevel(fan, &device.LevelOpts{Arg: "speed", Steps: 3, Fallback: true})
+	if err != nil {
+		return nil, err
+	}
+	return device.New(map[string]device.Action{"light": l, "fan": f}, &device.Opts{Name: "sim"})
+}
+
+// simDevice is lightFan on simulated pins named GPIO17 and GPIO18.
+func simDevice() *device.Device {
+	pins := devicetest.NewPins("GPIO17", "GPIO18")
+	d, err := lightFan(pins.ByName("GPIO17"), pins.ByName("GPIO18"))
+	if err != nil {
+		panic(err) // unreachable: simulated pins do not fail
+	}
+	return d
+}
+
 // rig is a hub in front of a light-and-fan device on gpiotest pins, with an
 // owner and a stranger who may send it commands.
 type rig struct {
@@ -121,7 +145,7 @@ func newRig(t testing.TB, opts *hub.Options) *rig {
 		fan:      &gpiotest.Pin{N: "GPIO18", Num: 18},
 		logs:     &logBuffer{},
 	}
-	dev, err := device.LightFan(r.light, r.fan, nil)
+	dev, err := lightFan(r.light, r.fan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +159,7 @@ func newRig(t testing.TB, opts *hub.Options) *rig {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewJSONHandler(r.logs, nil))
 	}
-	r.handler = hub.New(r.opener, hub.DeviceHandler(r.rec), &o)
+	r.handler = hub.New(r.opener, r.rec, &o) // a Recorder is a hub.Handler
 	return r
 }
 

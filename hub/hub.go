@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/nemiot/nemiot/command"
-	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -41,16 +40,22 @@ const (
 	DefaultHandleTimeout = 15 * time.Second
 )
 
-// Handler turns a verified request into a result (any JSON-encodable value)
-// or an error; either becomes the signed reply, ok with the result or not ok
-// with err.Error(). The error text goes to the command's sender, an owner
-// of the device: it must not hold secrets. Handle may be called
-// concurrently, and must return soon after ctx is done.
-type Handler interface {
-	Handle(ctx context.Context, req *command.Request) (result any, err error)
-}
+// Handler is what [New] passes each verified request to: a device. It is
+// [command.Handler], the one handler interface every transport takes, so
+// a Handler written for the hub serves any other transport too; a
+// *device.Device is one as it stands (pass it to New directly), and so
+// is a devicetest.Recorder in tests. See [command.Handler] for its
+// contract: the error text goes to the command's sender, Handle may be
+// called concurrently and must return soon after ctx is done.
+type Handler = command.Handler
 
-// HandlerFunc adapts a function to a [Handler].
+// HandlerFunc adapts a function to a [Handler], as [net/http.HandlerFunc]
+// does for HTTP: a command front that is not a device at all, or a
+// device.Commander of your own:
+//
+//	hub.HandlerFunc(func(ctx context.Context, req *command.Request) (any, error) {
+//		return c.Do(ctx, req.Command.Name, req.Command.Args)
+//	})
 type HandlerFunc func(ctx context.Context, req *command.Request) (any, error)
 
 // Handle calls f(ctx, req).
@@ -59,35 +64,9 @@ func (f HandlerFunc) Handle(ctx context.Context, req *command.Request) (any, err
 }
 
 // Halter is what [Server.Shutdown] halts: a device, whose Halt drives every
-// output to its safe level. [*device.Device] is one, and so is the Handler
-// of [DeviceHandler].
-type Halter interface {
-	Halt() error
-}
-
-// DeviceHandler returns a [Handler] that runs each request's command on c
-// with c.Do, and whose Halt halts c. A command c refuses (unknown name, bad
-// args, hardware error) gets a signed reply with ok false and the error's
-// text.
-//
-// A [*device.Device] needs no wrapping: it is a Handler and a [Halter] as
-// it stands, so pass it to [New] directly. DeviceHandler is for other
-// [device.Commander] implementations, such as a devicetest.Recorder in
-// tests or a Commander of your own.
-func DeviceHandler(c device.Commander) Handler {
-	if c == nil {
-		panic("hub: DeviceHandler of a nil Commander")
-	}
-	return commander{c}
-}
-
-type commander struct{ c device.Commander }
-
-func (h commander) Handle(ctx context.Context, req *command.Request) (any, error) {
-	return h.c.Do(ctx, req.Command.Name, req.Command.Args)
-}
-
-func (h commander) Halt() error { return h.c.Halt() }
+// output to its safe level. It is [command.Halter]; a *device.Device is
+// one.
+type Halter = command.Halter
 
 // Options configures the handler [New] returns. Zero fields take their
 // defaults; nil Options means all defaults. New copies the Options.
@@ -363,26 +342,19 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 	}
 	defer func() { <-h.slots }()
 
-	req, err := h.opener.Open(r.Context(), *buf)
-	if err != nil {
+	// Opening, the Handler (bounded, a panic contained) and the reply are
+	// command.Serve's, the same code path as every other transport's.
+	out, err := command.Serve(r.Context(), h.opener, h.d, *buf, &command.ServeOptions{Rand: h.rand, Timeout: h.timeout})
+	if out == nil {
 		rec.cause = err
 		rec.status, rec.size = write(w, http.StatusUnauthorized, "application/json", []byte(refusedBody))
 		return
 	}
-	rec.sender = req.Sender
-	rec.cmd = truncate(req.Command.Name, 64)
-
-	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	result, herr := h.handle(ctx, req)
-	cancel()
-	reply, err := h.reply(r.Context(), req, result, herr)
-	if err != nil {
-		// The result (or the error's text) does not encode, or encoding
-		// it panicked: the action has run, so say that to the owner in a
-		// signed reply instead.
-		rec.reason = "reply: " + err.Error()
-		herr = errUnencodable
-		reply, err = h.reply(r.Context(), req, nil, herr)
+	rec.sender = out.Request.Sender
+	rec.cmd = truncate(out.Request.Command.Name, 64)
+	if out.Fault != "" {
+		rec.reason = out.Fault
+		h.log.LogAttrs(r.Context(), slog.LevelError, "hub: "+out.Fault, slog.String("cmd", rec.cmd))
 	}
 	if err != nil {
 		rec.reason = "reply: " + err.Error()
@@ -390,40 +362,12 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 		return
 	}
 	rec.ok = okYes
-	if herr != nil {
+	if out.Err != nil {
 		rec.ok = okNo
-		rec.cause = herr
+		rec.cause = out.Err
 	}
+	reply := out.Reply
 	rec.status, rec.size = write(w, http.StatusOK, "application/octet-stream", reply)
-}
-
-// handle calls the Handler, turning a panic into an error so that one bad
-// command cannot take the hub down.
-func (h *hub) handle(ctx context.Context, req *command.Request) (res any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			res, err = nil, errors.New("hub: the device failed")
-			h.log.LogAttrs(ctx, slog.LevelError, "hub: handler panicked", slog.String("cmd", truncate(req.Command.Name, 64)))
-		}
-	}()
-	return h.d.Handle(ctx, req)
-}
-
-// errUnencodable is the error an owner gets when the Handler's result or
-// error cannot be encoded into the reply.
-var errUnencodable = errors.New("hub: the device's result could not be encoded")
-
-// reply seals the reply to req, turning a panic (a result's MarshalJSON, an
-// error's Error method, a Rand reader) into an error: the command has run,
-// and its sender must still get an answer.
-func (h *hub) reply(ctx context.Context, req *command.Request, result any, herr error) (b []byte, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			b, err = nil, errors.New("panic while encoding the reply")
-			h.log.LogAttrs(ctx, slog.LevelError, "hub: encoding the reply panicked", slog.String("cmd", truncate(req.Command.Name, 64)))
-		}
-	}()
-	return req.Reply(h.rand, result, herr)
 }
 
 // readBody reads the envelope, at most maxBody bytes, into a buffer to

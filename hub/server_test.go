@@ -122,12 +122,12 @@ func isReset(err error) bool {
 }
 
 // TestShutdownHalts: Shutdown halts the device behind the handler, whether
-// New got a *device.Device itself or a Commander through DeviceHandler.
+// New got a *device.Device itself or a devicetest.Recorder in front of it.
 func TestShutdownHalts(t *testing.T) {
 	for _, direct := range []bool{true, false} {
-		t.Run(map[bool]string{true: "device", false: "DeviceHandler"}[direct], func(t *testing.T) {
+		t.Run(map[bool]string{true: "device", false: "Recorder"}[direct], func(t *testing.T) {
 			r := newRig(t, nil)
-			h := r.handler // through DeviceHandler(r.rec)
+			h := r.handler // through the Recorder r.rec
 			if direct {
 				h = hub.New(r.opener, r.dev, &hub.Options{Logger: slog.New(slog.DiscardHandler)})
 			}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/device"
 )
 
@@ -17,8 +18,9 @@ type Call struct {
 	Err    error
 }
 
-// Recorder implements [device.Commander]. Set its fields before use; it is
-// then safe for concurrent use. The zero value accepts every command and
+// Recorder implements [device.Commander] and [command.Handler], so it can
+// stand in for a device in front of any transport (package hub takes it as
+// it is). Set its fields before use; it is then safe for concurrent use. The zero value accepts every command and
 // returns a nil result.
 type Recorder struct {
 	// Device, when not nil, runs every command not answered by Err or
@@ -39,7 +41,11 @@ type Recorder struct {
 	halts int
 }
 
-var _ device.Commander = (*Recorder)(nil)
+var (
+	_ device.Commander = (*Recorder)(nil)
+	_ command.Handler  = (*Recorder)(nil)
+	_ command.Halter   = (*Recorder)(nil)
+)
 
 // String implements conn.Resource.
 func (r *Recorder) String() string { return "devicetest.Recorder" }
@@ -65,6 +71,12 @@ func (r *Recorder) Do(ctx context.Context, name string, args json.RawMessage) (a
 	r.calls = append(r.calls, Call{Name: name, Args: slices.Clone(args), Result: res, Err: err})
 	r.mu.Unlock()
 	return res, err
+}
+
+// Handle implements [command.Handler]: it is [Recorder.Do] with the
+// request's command name and args, as a [*device.Device] handles one.
+func (r *Recorder) Handle(ctx context.Context, req *command.Request) (any, error) {
+	return r.Do(ctx, req.Command.Name, req.Command.Args)
 }
 
 // Halt records the call, halts Device if set, and returns HaltErr (or
