@@ -342,26 +342,19 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 	}
 	defer func() { <-h.slots }()
 
-	req, err := h.opener.Open(r.Context(), *buf)
-	if err != nil {
+	// Opening, the Handler (bounded, a panic contained) and the reply are
+	// command.Serve's, the same code path as every other transport's.
+	out, err := command.Serve(r.Context(), h.opener, h.d, *buf, &command.ServeOptions{Rand: h.rand, Timeout: h.timeout})
+	if out == nil {
 		rec.cause = err
 		rec.status, rec.size = write(w, http.StatusUnauthorized, "application/json", []byte(refusedBody))
 		return
 	}
-	rec.sender = req.Sender
-	rec.cmd = truncate(req.Command.Name, 64)
-
-	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	result, herr := h.handle(ctx, req)
-	cancel()
-	reply, err := h.reply(r.Context(), req, result, herr)
-	if err != nil {
-		// The result (or the error's text) does not encode, or encoding
-		// it panicked: the action has run, so say that to the owner in a
-		// signed reply instead.
-		rec.reason = "reply: " + err.Error()
-		herr = errUnencodable
-		reply, err = h.reply(r.Context(), req, nil, herr)
+	rec.sender = out.Request.Sender
+	rec.cmd = truncate(out.Request.Command.Name, 64)
+	if out.Fault != "" {
+		rec.reason = out.Fault
+		h.log.LogAttrs(r.Context(), slog.LevelError, "hub: "+out.Fault, slog.String("cmd", rec.cmd))
 	}
 	if err != nil {
 		rec.reason = "reply: " + err.Error()
@@ -369,40 +362,12 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 		return
 	}
 	rec.ok = okYes
-	if herr != nil {
+	if out.Err != nil {
 		rec.ok = okNo
-		rec.cause = herr
+		rec.cause = out.Err
 	}
+	reply := out.Reply
 	rec.status, rec.size = write(w, http.StatusOK, "application/octet-stream", reply)
-}
-
-// handle calls the Handler, turning a panic into an error so that one bad
-// command cannot take the hub down.
-func (h *hub) handle(ctx context.Context, req *command.Request) (res any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			res, err = nil, errors.New("hub: the device failed")
-			h.log.LogAttrs(ctx, slog.LevelError, "hub: handler panicked", slog.String("cmd", truncate(req.Command.Name, 64)))
-		}
-	}()
-	return h.d.Handle(ctx, req)
-}
-
-// errUnencodable is the error an owner gets when the Handler's result or
-// error cannot be encoded into the reply.
-var errUnencodable = errors.New("hub: the device's result could not be encoded")
-
-// reply seals the reply to req, turning a panic (a result's MarshalJSON, an
-// error's Error method, a Rand reader) into an error: the command has run,
-// and its sender must still get an answer.
-func (h *hub) reply(ctx context.Context, req *command.Request, result any, herr error) (b []byte, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			b, err = nil, errors.New("panic while encoding the reply")
-			h.log.LogAttrs(ctx, slog.LevelError, "hub: encoding the reply panicked", slog.String("cmd", truncate(req.Command.Name, 64)))
-		}
-	}()
-	return req.Reply(h.rand, result, herr)
 }
 
 // readBody reads the envelope, at most maxBody bytes, into a buffer to

@@ -580,8 +580,8 @@ func TestHandlerFailures(t *testing.T) {
 		ok   bool
 		text string
 	}{
-		{"panic", false, "hub: the device failed"},
-		{"chan", false, "hub: the device's result could not be encoded"},
+		{"panic", false, "command: the device failed"},
+		{"chan", false, "command: the device's result could not be encoded"},
 		{"err", false, "the fan is jammed"},
 		{"slow", false, "deadline exceeded"},
 		{"hello", true, `{"echo":"hello"}`},

@@ -47,8 +47,8 @@ func TestReplyEncodingPanics(t *testing.T) {
 		ok   bool
 		text string
 	}{
-		{"marshal", false, "hub: the device's result could not be encoded"},
-		{"error", false, "hub: the device's result could not be encoded"},
+		{"marshal", false, "command: the device's result could not be encoded"},
+		{"error", false, "command: the device's result could not be encoded"},
 		{"after", true, `"fine"`},
 	} {
 		rep, got := sendCommand(t, srv.URL, owner, devKey, c.name)
