@@ -19,6 +19,7 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/device/devicetest"
 )
 
 // failPin is a gpiotest.Pin whose Out, PWM or In fail on demand (the
@@ -201,9 +202,13 @@ func TestLevelWithoutPWM(t *testing.T) {
 		t.Errorf("speed 0 = %s, want Low", got)
 	}
 
-	// With fallback (as LightFan does): full on instead.
+	// With fallback (as the examples' fan has): full on instead.
 	p2 := &failPin{Pin: gpiotest.Pin{N: "GPIO19", Num: 19}, pwmErr: driverErr}
-	d2, err := device.LightFan(&gpiotest.Pin{N: "GPIO17"}, p2, nil)
+	fan2, err := device.NewLevel(p2, &device.LevelOpts{Arg: "speed", Steps: 3, Fallback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := device.New(map[string]device.Action{"fan": fan2}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -707,18 +712,17 @@ func TestNewConfig(t *testing.T) {
 			_, err := device.NewLevel(p, &device.LevelOpts{Steps: 1<<16 + 1})
 			return err
 		},
-		"level freq -1":    func() error { _, err := device.NewLevel(p, &device.LevelOpts{Freq: -1}); return err },
-		"level arg pin":    func() error { _, err := device.NewLevel(p, &device.LevelOpts{Arg: "pin"}); return err },
-		"level arg space":  func() error { _, err := device.NewLevel(p, &device.LevelOpts{Arg: "a b"}); return err },
-		"input nil pin":    func() error { _, err := device.NewInput(nil, nil); return err },
-		"input pull 9":     func() error { _, err := device.NewInput(p, &device.InputOpts{Pull: 9}); return err },
-		"pulse nil pin":    func() error { _, err := device.NewPulse(nil, nil); return err },
-		"pulse max 1µs":    func() error { _, err := device.NewPulse(p, &device.PulseOpts{Max: time.Microsecond}); return err },
-		"pulse max 2h":     func() error { _, err := device.NewPulse(p, &device.PulseOpts{Max: 2 * time.Hour}); return err },
-		"i2c nil conn":     func() error { _, err := device.NewI2CRead(nil, nil); return err },
-		"i2c maxlen 1025":  func() error { _, err := device.NewI2CRead(&i2c.Dev{}, &device.I2CReadOpts{MaxLen: 1025}); return err },
-		"i2c maxlen -1":    func() error { _, err := device.NewI2CRead(&i2c.Dev{}, &device.I2CReadOpts{MaxLen: -1}); return err },
-		"lightfan nil fan": func() error { _, err := device.LightFan(p, nil, nil); return err },
+		"level freq -1":   func() error { _, err := device.NewLevel(p, &device.LevelOpts{Freq: -1}); return err },
+		"level arg pin":   func() error { _, err := device.NewLevel(p, &device.LevelOpts{Arg: "pin"}); return err },
+		"level arg space": func() error { _, err := device.NewLevel(p, &device.LevelOpts{Arg: "a b"}); return err },
+		"input nil pin":   func() error { _, err := device.NewInput(nil, nil); return err },
+		"input pull 9":    func() error { _, err := device.NewInput(p, &device.InputOpts{Pull: 9}); return err },
+		"pulse nil pin":   func() error { _, err := device.NewPulse(nil, nil); return err },
+		"pulse max 1µs":   func() error { _, err := device.NewPulse(p, &device.PulseOpts{Max: time.Microsecond}); return err },
+		"pulse max 2h":    func() error { _, err := device.NewPulse(p, &device.PulseOpts{Max: 2 * time.Hour}); return err },
+		"i2c nil conn":    func() error { _, err := device.NewI2CRead(nil, nil); return err },
+		"i2c maxlen 1025": func() error { _, err := device.NewI2CRead(&i2c.Dev{}, &device.I2CReadOpts{MaxLen: 1025}); return err },
+		"i2c maxlen -1":   func() error { _, err := device.NewI2CRead(&i2c.Dev{}, &device.I2CReadOpts{MaxLen: -1}); return err },
 	} {
 		if err := f(); !errors.Is(err, device.ErrConfig) {
 			t.Errorf("%s: %v, want ErrConfig", name, err)
@@ -923,41 +927,16 @@ func TestParsePinMap(t *testing.T) {
 	}
 }
 
-func TestOpenLightFan(t *testing.T) {
-	pins := map[string]*gpiotest.Pin{"GPIO17": {N: "GPIO17", Num: 17, L: gpio.High}, "GPIO18": {N: "GPIO18", Num: 18, L: gpio.High}}
-	byName := func(n string) gpio.PinIO {
-		if p, ok := pins[n]; ok {
-			return p
-		}
-		return nil
-	}
-	d, err := device.OpenLightFan(device.DefaultPinMap, byName, nil)
+func TestResolve(t *testing.T) {
+	pins := devicetest.NewPins("GPIO17", "GPIO18")
+	m, err := device.Resolve(map[string]string{"light": "GPIO17", "fan": "GPIO18"}, pins.ByName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stateOf(pins["GPIO17"]).L != gpio.Low || stateOf(pins["GPIO18"]).L != gpio.Low {
-		t.Error("OpenLightFan did not drive both pins Low")
+	if m["light"] != gpio.PinIO(pins.Pin("GPIO17")) || m["fan"] != gpio.PinIO(pins.Pin("GPIO18")) || len(m) != 2 {
+		t.Errorf("Resolve = %v", m)
 	}
-	mustDo(t, d, "light", `{"on":true}`)
-	mustDo(t, d, "fan", `{"speed":1}`)
-	if s := stateOf(pins["GPIO17"]); s.L != gpio.High {
-		t.Errorf("light pin %+v", s)
-	}
-	if s := stateOf(pins["GPIO18"]); s.D != 5592405 || s.F != 1000000000 {
-		t.Errorf("fan pin %+v, want a third of 2^24 at 1 kHz", s)
-	}
-	for in, want := range map[string]error{
-		"light=GPIO17":                     device.ErrConfig,
-		"fan=GPIO18":                       device.ErrConfig,
-		"light=GPIO17,fan=GPIO18,x=GPIO19": device.ErrConfig,
-		"light=GPIO17,fan=GPIO99":          device.ErrUnknownPin,
-		"light=GPIO17,,fan=GPIO18":         device.ErrConfig,
-	} {
-		if _, err := device.OpenLightFan(in, byName, nil); !errors.Is(err, want) {
-			t.Errorf("OpenLightFan(%q) = %v, want %v", in, err, want)
-		}
-	}
-	if _, err := device.Resolve(map[string]string{"a": "GPIO17", "b": "nope"}, byName); !errors.Is(err, device.ErrUnknownPin) ||
+	if _, err := device.Resolve(map[string]string{"a": "GPIO17", "b": "nope"}, pins.ByName); !errors.Is(err, device.ErrUnknownPin) ||
 		err.Error() != `unknown pin: "nope" (for "b")` {
 		t.Errorf("Resolve unknown: %v", err)
 	}
@@ -969,7 +948,15 @@ func TestOpenLightFan(t *testing.T) {
 		}
 		defer gpioreg.Unregister(n)
 	}
-	d, err = device.OpenLightFan("light=NEMIOT_TEST_L,fan=NEMIOT_TEST_F", nil, &device.Opts{Name: "reg"})
+	m, err = device.Resolve(map[string]string{"light": "NEMIOT_TEST_L", "fan": "NEMIOT_TEST_F"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	light, err := device.NewSwitch(m["light"], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := device.New(map[string]device.Action{"light": light}, &device.Opts{Name: "reg"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -979,37 +966,8 @@ func TestOpenLightFan(t *testing.T) {
 	if gpioreg.ByName("NEMIOT_TEST_L").Read() != gpio.High {
 		t.Error("registered pin not driven")
 	}
-}
-
-func TestNewSim(t *testing.T) {
-	d := device.NewSim()
-	if d.String() != "sim" {
-		t.Errorf("String = %q", d.String())
-	}
-	if got := fmt.Sprint(d.Names()); got != "[fan light status]" {
-		t.Errorf("Names = %s", got)
-	}
-	for _, step := range []struct{ name, args, want string }{
-		{"status", ``, `{"fan":{"duty":"0%","pin":"GPIO18","pulsing":false,"speed":0,"steps":3},"light":{"level":"Low","on":false,"pin":"GPIO17"}}`},
-		{"light", `{"on":true}`, `{"level":"High","on":true,"pin":"GPIO17"}`},
-		{"fan", `{"speed":2}`, `{"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3}`},
-		{"status", `{}`, `{"fan":{"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3},"light":{"level":"High","on":true,"pin":"GPIO17"}}`},
-	} {
-		if got := mustDo(t, d, step.name, step.args); got != step.want {
-			t.Errorf("%s %s = %s, want %s", step.name, step.args, got, step.want)
-		}
-	}
-	if err := d.Halt(); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := mustDo(t, d, "status", ``), `{"fan":{"duty":"0%","pin":"GPIO18","pulsing":false,"speed":0,"steps":3},"light":{"level":"Low","on":false,"pin":"GPIO17"}}`; got != want {
-		t.Errorf("status after Halt %s", got)
-	}
-	// Two sims are independent.
-	d2 := device.NewSim()
-	mustDo(t, d2, "light", `{"on":true}`)
-	if got := mustDo(t, d, "status", ``); strings.Contains(got, `"on":true`) {
-		t.Error("NewSim devices share pins")
+	if _, err := device.Resolve(map[string]string{"x": "NEMIOT_TEST_NONE"}, nil); !errors.Is(err, device.ErrUnknownPin) {
+		t.Errorf("Resolve of a pin gpioreg does not know: %v", err)
 	}
 }
 
@@ -1027,8 +985,27 @@ func TestResultsAreCopies(t *testing.T) {
 	}
 }
 
-// benchCommands are the hub's common commands on NewSim: each benchmark
-// alternates between two args so every call changes the pins.
+// benchLightFan is the light and fan of the examples on simulated pins:
+// a switch "light" and a level "fan" (arg "speed", 3 steps).
+func benchLightFan(b *testing.B) *device.Device {
+	pins := devicetest.NewPins("GPIO17", "GPIO18")
+	light, err := device.NewSwitch(pins.ByName("GPIO17"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fan, err := device.NewLevel(pins.ByName("GPIO18"), &device.LevelOpts{Arg: "speed", Steps: 3, Fallback: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := device.New(map[string]device.Action{"light": light, "fan": fan}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// benchCommands are the hub's common commands on benchLightFan: each
+// benchmark alternates between two args so every call changes the pins.
 var benchCommands = []struct {
 	name string
 	args [2]json.RawMessage
@@ -1042,7 +1019,7 @@ var benchCommands = []struct {
 func BenchmarkDo(b *testing.B) {
 	for _, c := range benchCommands {
 		b.Run(c.name, func(b *testing.B) {
-			d := device.NewSim()
+			d := benchLightFan(b)
 			ctx := context.Background()
 			b.ReportAllocs()
 			i := 0
@@ -1061,7 +1038,7 @@ func BenchmarkDo(b *testing.B) {
 func BenchmarkDoJSON(b *testing.B) {
 	for _, c := range benchCommands {
 		b.Run(c.name, func(b *testing.B) {
-			d := device.NewSim()
+			d := benchLightFan(b)
 			ctx := context.Background()
 			b.ReportAllocs()
 			i := 0

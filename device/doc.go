@@ -2,9 +2,8 @@
 //
 // A [Device] serves named actions. Each command names one, with JSON args
 // the action validates strictly; [Device.Do] runs it and returns a
-// JSON-friendly result, or a [*CommandError]. Start with [LightFan] (or
-// [NewSim] without hardware) for the light and fan of the examples, or
-// build your own set with [New]:
+// JSON-friendly result, or a [*CommandError]. Build your set of actions
+// with [New]:
 //
 //	light, err := device.NewSwitch(gpioreg.ByName("GPIO17"), nil)
 //	...
@@ -12,6 +11,9 @@
 //	...
 //	defer d.Halt()
 //	res, err := d.Do(ctx, "light", json.RawMessage(`{"on": true}`))
+//
+// A Device is a [command.Handler] as it stands: pass it to package hub
+// (or any other transport), which hands it each command an owner sent.
 //
 // # Actions
 //
@@ -48,6 +50,7 @@
 // host.Init from periph.io/x/host/v3 once, then look pins up by name with
 // gpioreg.ByName, or [ParsePinMap] and [Resolve] (a map such as
 // "light=GPIO17,fan=GPIO18" from configuration, never pin numbers from a
-// command). In tests, use periph's gpiotest and i2ctest doubles, and
-// package devicetest for a recording [Commander].
+// command). Without hardware, package devicetest simulates pins by name
+// (devicetest.Pins, over periph's gpiotest) and records commands
+// (devicetest.Recorder); periph's i2ctest plays back an I²C bus.
 package device

@@ -17,10 +17,25 @@ import (
 	"periph.io/x/conn/v3/i2c/i2ctest"
 
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/device/devicetest"
 )
 
-func ExampleNewSim() {
-	d := device.NewSim()
+// A light and a fan on simulated pins: a switch and a three-speed level,
+// looked up by name as on a board.
+func Example() {
+	pins := devicetest.NewPins("GPIO17", "GPIO18")
+	light, err := device.NewSwitch(pins.ByName("GPIO17"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fan, err := device.NewLevel(pins.ByName("GPIO18"), &device.LevelOpts{Arg: "speed", Steps: 3})
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := device.New(map[string]device.Action{"light": light, "fan": fan}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer d.Halt()
 	ctx := context.Background()
 	for _, c := range []struct{ name, args string }{
@@ -42,32 +57,6 @@ func ExampleNewSim() {
 	// {"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3}
 	// {"fan":{"duty":"67%","pin":"GPIO18","pulsing":true,"speed":2,"steps":3},"light":{"level":"High","on":true,"pin":"GPIO17"}}
 	// error: device: "fan": bad args: field "speed" must be an integer from 0 to 3
-}
-
-func ExampleLightFan() {
-	light := &gpiotest.Pin{N: "GPIO17", Num: 17}
-	fan := &gpiotest.Pin{N: "GPIO18", Num: 18}
-	d, err := device.LightFan(light, fan, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := d.Do(ctx, "light", json.RawMessage(`{"on":true}`)); err != nil {
-		log.Fatal(err)
-	}
-	if _, err := d.Do(ctx, "fan", json.RawMessage(`{"speed":1}`)); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("light:", light.Read())
-	fmt.Println("fan duty:", fan.D, "at", fan.F)
-	if err := d.Halt(); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("after Halt:", light.Read(), fan.Read())
-	// Output:
-	// light: High
-	// fan duty: 33% at 1kHz
-	// after Halt: Low Low
 }
 
 func ExampleNew() {
@@ -115,7 +104,14 @@ func ExampleNew() {
 }
 
 func ExampleDevice_Do_errors() {
-	d := device.NewSim()
+	light, err := device.NewSwitch(devicetest.NewPins("GPIO17").ByName("GPIO17"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := device.New(map[string]device.Action{"light": light}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 	for _, c := range []struct{ name, args string }{
 		{"heater", `{"on":true}`},
@@ -156,7 +152,24 @@ func Example_raspberryPi() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	d, err := device.OpenLightFan(device.DefaultPinMap, gpioreg.ByName, nil)
+	// The pin map comes from configuration, never from a command.
+	m, err := device.ParsePinMap("light=GPIO17,fan=GPIO18")
+	if err != nil {
+		log.Fatal(err)
+	}
+	pins, err := device.Resolve(m, gpioreg.ByName)
+	if err != nil {
+		log.Fatal(err)
+	}
+	light, err := device.NewSwitch(pins["light"], nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fan, err := device.NewLevel(pins["fan"], &device.LevelOpts{Arg: "speed", Steps: 3, Fallback: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := device.New(map[string]device.Action{"light": light, "fan": fan}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // [DefaultLevelOpts]; negative ones are an error.
 type LevelOpts struct {
 	// Arg is the name of the field in args, result and state: "level" by
-	// default, "speed" for the fan of [LightFan]. It cannot be one of the
+	// default, "speed" for the fan of the examples. It cannot be one of the
 	// other state keys ("steps", "duty", "pulsing", "pin").
 	Arg string
 	// Steps is the highest level; level n drives duty n/Steps of full.

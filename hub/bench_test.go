@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/nemiot/nemiot/command"
-	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/nem"
 )
@@ -130,7 +129,7 @@ func benchHub(apps int) (*hub.Server, error) {
 		pubs[i] = k.PublicKey()
 	}
 	opener := &command.Opener{Device: devKey, Owners: command.StaticOwners(pubs...), ReplayCapacity: benchReplayCapacity}
-	return hub.NewServer(hub.New(opener, device.NewSim(), nil), "", nil), nil
+	return hub.NewServer(hub.New(opener, simDevice(), nil), "", nil), nil
 }
 
 // runBenchServer serves a bench hub on a loopback port, prints its address,

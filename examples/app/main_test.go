@@ -14,9 +14,9 @@ import (
 	"testing"
 
 	"github.com/nemiot/nemiot/command"
-	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/examples/internal/hubclient"
 	"github.com/nemiot/nemiot/examples/internal/keyfile"
+	"github.com/nemiot/nemiot/examples/internal/lightfan"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/nem"
 )
@@ -43,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	opener := &command.Opener{Device: f.device, Owners: command.StaticOwners(f.owner.PublicKey())}
-	f.hub = httptest.NewServer(hub.New(opener, device.NewSim(), nil))
+	f.hub = httptest.NewServer(hub.New(opener, lightfan.NewSim(), nil))
 	t.Cleanup(f.hub.Close)
 	return f
 }

@@ -49,6 +49,7 @@ import (
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/device"
 	"github.com/nemiot/nemiot/examples/internal/hubclient"
+	"github.com/nemiot/nemiot/examples/internal/lightfan"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/multisig"
 	"github.com/nemiot/nemiot/nem"
@@ -155,7 +156,7 @@ func play(ctx context.Context, w io.Writer, cfg config) (*outcome, error) {
 	}
 
 	lightPin, fanPin := &gpiotest.Pin{N: "GPIO17", Num: 17}, &gpiotest.Pin{N: "GPIO18", Num: 18}
-	dev, err := device.LightFan(lightPin, fanPin, &device.Opts{Name: "demo"})
+	dev, err := lightfan.LightFan(lightPin, fanPin, &device.Opts{Name: "demo"})
 	if err != nil {
 		return out, err
 	}

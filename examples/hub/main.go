@@ -61,6 +61,7 @@ import (
 	"syscall"
 
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/examples/internal/lightfan"
 	"github.com/nemiot/nemiot/examples/internal/serve"
 )
 
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	common := serve.AddFlags(fs)
-	pins := fs.String("pins", device.DefaultPinMap, "logical name = periph pin name, `light=PIN,fan=PIN`")
+	pins := fs.String("pins", lightfan.DefaultPinMap, "logical name = periph pin name, `light=PIN,fan=PIN`")
 	sim := fs.Bool("sim", false, "simulated pins (gpiotest) instead of hardware, named as on a Raspberry Pi's 40-pin header\n(GPIO0…GPIO27, their numbers, P1_3…P1_40); other names are refused, as the Pi would")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -96,13 +97,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 
 	var dev *device.Device
 	if *sim {
-		dev, err = device.OpenLightFan(*pins, simPins(), &device.Opts{Name: "sim"})
+		dev, err = lightfan.OpenLightFan(*pins, simPins(), &device.Opts{Name: "sim"})
 	} else {
 		if err := serve.InitHost(log); err != nil {
 			fmt.Fprintf(stderr, "hub: %v\n", err)
 			return 1
 		}
-		dev, err = device.OpenLightFan(*pins, nil, &device.Opts{Name: "hub"})
+		dev, err = lightfan.OpenLightFan(*pins, nil, &device.Opts{Name: "hub"})
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "hub: -pins: %v\n", err)
