@@ -1,5 +1,26 @@
 package multisig
 
+import (
+	"slices"
+
+	"github.com/nemiot/nemiot/nem"
+)
+
+// DefaultNodes returns a copy of the embedded node list of network n:
+// [MainnetNodes] for nem.Mainnet, [TestnetNodes] for nem.Testnet, and nil
+// for a network without one (mijin, whose nodes are private, and any
+// invalid value). It is what a program shows or starts from when its user
+// names no nodes; the copy is the caller's to change.
+func DefaultNodes(n nem.Network) []string {
+	switch n {
+	case nem.Mainnet:
+		return slices.Clone(MainnetNodes)
+	case nem.Testnet:
+		return slices.Clone(TestnetNodes)
+	}
+	return nil
+}
+
 // MainnetNodes is the embedded default list of NIS1 mainnet nodes: the
 // nem.ninja nodes run for the NEM core team and foundation (several of them
 // enrolled supernodes), the search nodes of nem-sdk and NanoWallet, and

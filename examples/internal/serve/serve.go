@@ -223,18 +223,6 @@ func ParseList(s string) []string {
 	return out
 }
 
-// DefaultNodes returns the embedded node list of n, or nil for a network
-// without one (mijin).
-func DefaultNodes(n nem.Network) []string {
-	switch n {
-	case nem.Mainnet:
-		return multisig.MainnetNodes
-	case nem.Testnet:
-		return multisig.TestnetNodes
-	}
-	return nil
-}
-
 // ErrConfig reports a configuration that cannot work. The errors of this
 // package that wrap it do not repeat its text: their message says what is
 // wrong, once.
@@ -273,7 +261,7 @@ func OwnerSource(ctx context.Context, cfg *Config) (src command.OwnerSource, run
 	}
 	nodes := cfg.Nodes
 	if len(nodes) == 0 {
-		nodes = DefaultNodes(cfg.Network)
+		nodes = multisig.DefaultNodes(cfg.Network)
 	}
 	if len(nodes) == 0 {
 		return nil, nil, configErr("%s has no embedded node list; give -nodes or -owners", cfg.Network)
