@@ -8,6 +8,7 @@ import (
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // AuditResult is what the chain says about an apostille that passed [Audit].
@@ -28,7 +29,7 @@ type AuditResult struct {
 	Network   nem.Network
 	Message   *Message // the apostille message on chain
 	// Transaction is the node's answer, already verified (hash, signature).
-	Transaction *nis.ConfirmedTransaction
+	Transaction *tx.ConfirmedTransaction
 }
 
 // Audit checks an apostille against the chain. It fetches the transaction
@@ -63,7 +64,7 @@ func Audit(ctx context.Context, c *nis.Client, n *Notarization) (*AuditResult, e
 	if n == nil {
 		return nil, errors.New("apostille: audit of a nil notarization")
 	}
-	h, err := nis.ParseHash(n.TxHash)
+	h, err := tx.ParseHash(n.TxHash)
 	if err != nil {
 		return nil, fmt.Errorf("apostille: audit: %w", err)
 	}
@@ -74,7 +75,7 @@ func Audit(ctx context.Context, c *nis.Client, n *Notarization) (*AuditResult, e
 	return auditTransaction(n, h, ct)
 }
 
-func auditTransaction(n *Notarization, h nis.Hash, ct *nis.ConfirmedTransaction) (*AuditResult, error) {
+func auditTransaction(n *Notarization, h tx.Hash, ct *tx.ConfirmedTransaction) (*AuditResult, error) {
 	fail := func(sentinel error, format string, args ...any) error {
 		return &AuditError{TxHash: n.TxHash, Err: fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)}
 	}
@@ -86,24 +87,24 @@ func auditTransaction(n *Notarization, h nis.Hash, ct *nis.ConfirmedTransaction)
 	}
 	if err := ct.Verify(); err != nil {
 		switch {
-		case errors.Is(err, nis.ErrHashMismatch):
+		case errors.Is(err, tx.ErrHashMismatch):
 			return nil, fail(ErrTxHash, "%v", err)
-		case errors.Is(err, nis.ErrBadSignature):
+		case errors.Is(err, tx.ErrBadSignature):
 			return nil, fail(ErrTxSignature, "%v", err)
 		default:
 			return nil, fail(ErrNotTransfer, "%v", err)
 		}
 	}
-	tx := ct.Transaction
+	txn := ct.Transaction
 	transfer := ct.Transfer()
 	if transfer == nil {
-		return nil, fail(ErrNotTransfer, "%s transaction", tx.Type)
+		return nil, fail(ErrNotTransfer, "%s transaction", txn.Type)
 	}
-	network := tx.Network
+	network := txn.Network
 	if n.Network != 0 && network != n.Network {
 		return nil, fail(ErrWrongNetwork, "transaction on %s, apostille on %s", network, n.Network)
 	}
-	if transfer.Message.Type != nis.MessagePlain {
+	if transfer.Message.Type != tx.MessagePlain {
 		return nil, fail(ErrMessageMismatch, "message type %d is not plain", transfer.Message.Type)
 	}
 	payload := transfer.Message.Payload
@@ -125,7 +126,7 @@ func auditTransaction(n *Notarization, h nis.Hash, ct *nis.ConfirmedTransaction)
 		if sink, _ := Sink(network); transfer.Recipient == sink {
 			return nil, fail(ErrWrongRecipient, "private apostille sent to the public sink")
 		}
-		if err := msg.VerifyOwner(n.Content, tx.Signer); err != nil {
+		if err := msg.VerifyOwner(n.Content, txn.Signer); err != nil {
 			return nil, &AuditError{TxHash: n.TxHash, Err: err}
 		}
 	} else {
@@ -141,15 +142,15 @@ func auditTransaction(n *Notarization, h nis.Hash, ct *nis.ConfirmedTransaction)
 	res := &AuditResult{
 		TxHash:      n.TxHash,
 		Height:      ct.Height,
-		Signer:      tx.Signer,
-		Owner:       tx.Signer.Address(network),
+		Signer:      txn.Signer,
+		Owner:       txn.Signer.Address(network),
 		Recipient:   transfer.Recipient,
-		TimeStamp:   tx.TimeStamp,
+		TimeStamp:   txn.TimeStamp,
 		Network:     network,
 		Message:     msg,
 		Transaction: ct,
 	}
-	if tx.Type == nis.TypeMultisig {
+	if txn.Type == tx.TypeMultisig {
 		res.Multisig = transfer.Signer
 		res.InnerHash = ct.InnerHash.String()
 	}
@@ -158,7 +159,7 @@ func auditTransaction(n *Notarization, h nis.Hash, ct *nis.ConfirmedTransaction)
 			return nil, fail(ErrRecord, "record names owner %s, transaction signed by %s", r.Owner, res.Owner)
 		}
 		from := res.Owner
-		if tx.Type == nis.TypeMultisig {
+		if txn.Type == tx.TypeMultisig {
 			from = transfer.Signer.Address(network)
 		}
 		if !r.FromMultisig.IsZero() && r.FromMultisig != from {

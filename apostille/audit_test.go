@@ -16,6 +16,7 @@ import (
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // newChain starts a one-node nistest network of network net that keeps
@@ -108,26 +109,26 @@ func TestAuditSamples(t *testing.T) {
 // notarize makes an apostille with New, puts a transfer for it on the chain
 // (changed by edit before signing, if edit is not nil) and returns the
 // archive NanoWallet would have handed out for the draft, parsed.
-func notarize(t *testing.T, chain *nistest.Network, owner *nem.PrivateKey, name string, content []byte, h HashType, private bool, edit func(*nis.Transaction)) *Notarization {
+func notarize(t *testing.T, chain *nistest.Network, owner *nem.PrivateKey, name string, content []byte, h HashType, private bool, edit func(*tx.Transaction)) *Notarization {
 	t.Helper()
 	net := chain.NetworkID()
 	d, err := New(owner, name, content, h, private)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := d.Transfer(net, nem.TimestampOf(chain.Time()))
+	txn, err := d.Transfer(net, nem.TimestampOf(chain.Time()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if edit != nil {
-		edit(tx)
-		tx.Fee = nis.MinimumFee(tx)
+		edit(txn)
+		txn.Fee = tx.MinimumFee(txn)
 	}
-	st, err := tx.Sign(owner)
+	st, err := txn.Sign(owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chain.AddTransaction(tx); err != nil {
+	if _, err := chain.AddTransaction(txn); err != nil {
 		t.Fatal(err)
 	}
 	arc := nanoWalletArchive(t, net, d, content, st.Hash().String())
@@ -202,14 +203,14 @@ func TestAuditChecks(t *testing.T) {
 	other := stranger.Address(nem.Testnet)
 
 	var others int
-	otherMessage := func(h HashType, private bool) func(*nis.Transaction) {
-		return func(tx *nis.Transaction) {
+	otherMessage := func(h HashType, private bool) func(*tx.Transaction) {
+		return func(txn *tx.Transaction) {
 			others++ // every transaction different
 			m, err := NewMessage(owner, h, fmt.Appendf(nil, "other content %d", others), private)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tx.Message = nis.PlainMessage(m.Bytes())
+			txn.Message = tx.PlainMessage(m.Bytes())
 		}
 	}
 	tests := []struct {
@@ -217,23 +218,23 @@ func TestAuditChecks(t *testing.T) {
 		file    string
 		h       HashType
 		private bool
-		edit    func(*nis.Transaction)
+		edit    func(*tx.Transaction)
 		mutate  func(*Notarization)
 		want    error // nil: the audit passes
 	}{
 		{name: "private good", file: "good.cfg", h: SHA256, private: true},
 		{name: "public good", file: "good.txt", h: Keccak512},
 		{name: "private to another account", file: "a.cfg", h: SHA256, private: true,
-			edit: func(tx *nis.Transaction) { tx.Recipient = other }, want: ErrWrongRecipient},
+			edit: func(tx *tx.Transaction) { tx.Recipient = other }, want: ErrWrongRecipient},
 		{name: "private to the sink", file: "b.cfg", h: MD5, private: true,
-			edit: func(tx *nis.Transaction) { tx.Recipient = sink }, want: ErrWrongRecipient},
+			edit: func(tx *tx.Transaction) { tx.Recipient = sink }, want: ErrWrongRecipient},
 		{name: "public not to the sink", file: "c.txt", h: SHA1,
-			edit: func(tx *nis.Transaction) { tx.Recipient = other }, want: ErrWrongRecipient},
+			edit: func(tx *tx.Transaction) { tx.Recipient = other }, want: ErrWrongRecipient},
 		{name: "public, another message", file: "d.txt", h: SHA256, edit: otherMessage(SHA256, false), want: ErrMessageMismatch},
 		{name: "private, another message", file: "e.cfg", h: Keccak256, private: true, edit: otherMessage(Keccak256, true), want: ErrMessageMismatch},
 		{name: "public, another hash type", file: "f.txt", h: SHA256, edit: otherMessage(Keccak256, false), want: ErrMessageMismatch},
 		{name: "not an apostille message", file: "g.txt", h: SHA256,
-			edit: func(tx *nis.Transaction) { tx.Message = nis.PlainMessage([]byte("hello")) }, want: ErrMessageMismatch},
+			edit: func(txn *tx.Transaction) { txn.Message = tx.PlainMessage([]byte("hello")) }, want: ErrMessageMismatch},
 		{name: "no record, another message", file: "h.txt", h: SHA256, edit: otherMessage(SHA256, false),
 			mutate: dropRecord, want: ErrDigestMismatch},
 		{name: "no record, private, another message", file: "i.cfg", h: SHA256, private: true, edit: otherMessage(SHA256, true),

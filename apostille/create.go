@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // Draft is a new apostille, made by [New], before it is announced: the
@@ -82,24 +82,24 @@ func deadline(n nem.Network, ts nem.Timestamp) nem.Timestamp {
 // network n, dated timeStamp (the network time, e.g. from a node): 0 XEM to
 // [Draft.Recipient] with Message as plain message, signer the owner, and the
 // fee and deadline nem-sdk gives it. Sign it with the owner's key
-// ([nis.Transaction.Sign]) and announce it; its hash names the apostille.
-func (d *Draft) Transfer(n nem.Network, timeStamp nem.Timestamp) (*nis.Transaction, error) {
+// ([tx.Transaction.Sign]) and announce it; its hash names the apostille.
+func (d *Draft) Transfer(n nem.Network, timeStamp nem.Timestamp) (*tx.Transaction, error) {
 	to, err := d.Recipient(n)
 	if err != nil {
 		return nil, err
 	}
-	tx := &nis.Transaction{
-		Type:      nis.TypeTransfer,
+	txn := &tx.Transaction{
+		Type:      tx.TypeTransfer,
 		Network:   n,
 		Version:   1,
 		TimeStamp: timeStamp,
 		Deadline:  deadline(n, timeStamp),
 		Signer:    d.Owner,
 		Recipient: to,
-		Message:   nis.PlainMessage(d.Message),
+		Message:   tx.PlainMessage(d.Message),
 	}
-	tx.Fee = nis.MinimumFee(tx)
-	return tx, nil
+	txn.Fee = tx.MinimumFee(txn)
+	return txn, nil
 }
 
 // MultisigTransfer returns the unsigned multisig transaction that notarizes
@@ -107,14 +107,14 @@ func (d *Draft) Transfer(n nem.Network, timeStamp nem.Timestamp) (*nis.Transacti
 // cosignatory, as NanoWallet's multisig tab does: [Draft.Transfer] signed by
 // the multisig account, wrapped in a multisig transaction that the owner
 // signs. The apostille is named by the wrapper's (outer) hash.
-func (d *Draft) MultisigTransfer(n nem.Network, timeStamp nem.Timestamp, multisig nem.PublicKey) (*nis.Transaction, error) {
+func (d *Draft) MultisigTransfer(n nem.Network, timeStamp nem.Timestamp, multisig nem.PublicKey) (*tx.Transaction, error) {
 	inner, err := d.Transfer(n, timeStamp)
 	if err != nil {
 		return nil, err
 	}
 	inner.Signer = multisig
-	w := &nis.Transaction{
-		Type:      nis.TypeMultisig,
+	w := &tx.Transaction{
+		Type:      tx.TypeMultisig,
 		Network:   n,
 		Version:   1,
 		TimeStamp: timeStamp,
@@ -122,6 +122,6 @@ func (d *Draft) MultisigTransfer(n nem.Network, timeStamp nem.Timestamp, multisi
 		Signer:    d.Owner,
 		Inner:     inner,
 	}
-	w.Fee = nis.MinimumFee(w)
+	w.Fee = tx.MinimumFee(w)
 	return w, nil
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // TestDedicatedKeyAgainstNemSdk derives every private sample's dedicated key
@@ -66,7 +66,7 @@ func TestNewAgainstNemSdk(t *testing.T) {
 			}
 
 			want := f.transaction(t)
-			var got *nis.Transaction
+			var got *tx.Transaction
 			if f.Multisig != nil {
 				ms, err := nem.ParsePublicKey(f.Multisig.PublicKey)
 				if err != nil {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // The manifest of testdata/archives, written by testdata/gen/gen-archives.mjs
@@ -139,9 +139,9 @@ func (f manifestFile) hashType(t testing.TB) HashType {
 }
 
 // transaction returns the transaction nem-sdk made and signed for f.
-func (f manifestFile) transaction(t testing.TB) *nis.Transaction {
+func (f manifestFile) transaction(t testing.TB) *tx.Transaction {
 	t.Helper()
-	tx, err := nis.ParseTransactionJSON(f.Transaction)
+	tx, err := tx.ParseTransactionJSON(f.Transaction)
 	if err != nil {
 		t.Fatalf("nem-sdk transaction: %v", err)
 	}

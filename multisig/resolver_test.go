@@ -13,8 +13,8 @@ import (
 
 	"github.com/nemiot/nemiot/multisig"
 	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/nis"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 func TestOwnersHonestNetwork(t *testing.T) {
@@ -59,7 +59,7 @@ func TestOwnersNotMultisig(t *testing.T) {
 	r := resolver(net)
 	plain := net.NewAccount()
 	// Signing something reveals the public key: still not multisig.
-	if _, err := net.AddTransfer(plain, net.NewAccount().Address(net.NetworkID()), 1, nis.Message{}); err != nil {
+	if _, err := net.AddTransfer(plain, net.NewAccount().Address(net.NetworkID()), 1, tx.Message{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, a := range map[string]nem.Address{

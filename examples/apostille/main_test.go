@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/keyfile"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // The sample archives of package apostille, made with nem-sdk and
@@ -124,7 +124,7 @@ func TestOut(t *testing.T) {
 
 func TestAudit(t *testing.T) {
 	m := manifest(t, "private-sha256.zip")
-	tx, err := nis.ParseTransactionJSON(m.Transaction)
+	tx, err := tx.ParseTransactionJSON(m.Transaction)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestUsageAndBadArchives(t *testing.T) {
 // -owner on a public apostille is checked against the chain's signer.
 func TestAuditPublicOwner(t *testing.T) {
 	m := manifest(t, "public-keccak256.zip")
-	tx, err := nis.ParseTransactionJSON(m.Transaction)
+	tx, err := tx.ParseTransactionJSON(m.Transaction)
 	if err != nil {
 		t.Fatal(err)
 	}

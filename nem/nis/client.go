@@ -187,3 +187,10 @@ func decode(path string, body []byte, v any) error {
 	}
 	return nil
 }
+
+// isJSONObject reports whether b, after leading white space, opens a JSON
+// object.
+func isJSONObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
+}

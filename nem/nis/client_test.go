@@ -18,6 +18,7 @@ import (
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // countingTransport wraps every response body to count the bytes the client
@@ -228,13 +229,13 @@ func TestInvalidArguments(t *testing.T) {
 	for name, f := range map[string]func() error{
 		"Account":            func() error { _, err := c.Account(ctx, nem.Address{}); return err },
 		"AccountByPublicKey": func() error { _, err := c.AccountByPublicKey(ctx, nem.PublicKey{}); return err },
-		"Transaction":        func() error { _, err := c.Transaction(ctx, nis.Hash{}); return err },
-		"IncomingTransfers":  func() error { _, err := c.IncomingTransfers(ctx, nem.Address{}, nis.Page{}); return err },
-		"AllTransfers":       func() error { _, err := c.AllTransfers(ctx, nem.Address{}, nis.Page{}); return err },
-		"OutgoingTransfers":  func() error { _, err := c.OutgoingTransfers(ctx, nem.Address{}, nis.Page{}); return err },
+		"Transaction":        func() error { _, err := c.Transaction(ctx, tx.Hash{}); return err },
+		"IncomingTransfers":  func() error { _, err := c.IncomingTransfers(ctx, nem.Address{}, tx.Page{}); return err },
+		"AllTransfers":       func() error { _, err := c.AllTransfers(ctx, nem.Address{}, tx.Page{}); return err },
+		"OutgoingTransfers":  func() error { _, err := c.OutgoingTransfers(ctx, nem.Address{}, tx.Page{}); return err },
 		"Unconfirmed":        func() error { _, err := c.UnconfirmedTransactions(ctx, nem.Address{}); return err },
 		"Announce nil":       func() error { _, err := c.Announce(ctx, nil); return err },
-		"Announce empty":     func() error { _, err := c.Announce(ctx, &nis.SignedTransaction{}); return err },
+		"Announce empty":     func() error { _, err := c.Announce(ctx, &tx.SignedTransaction{}); return err },
 	} {
 		if err := f(); !errors.Is(err, nis.ErrInvalidArgument) {
 			t.Errorf("%s: %v, want ErrInvalidArgument", name, err)
@@ -328,11 +329,11 @@ func TestBadResponses(t *testing.T) {
 		case "/node/info":
 			_, err = c.NodeInfo(ctx)
 		case "/transaction/announce":
-			_, err = c.Announce(ctx, &nis.SignedTransaction{Data: []byte{1}})
+			_, err = c.Announce(ctx, &tx.SignedTransaction{Data: []byte{1}})
 		case "/transaction/get":
-			_, err = c.Transaction(ctx, nis.Hash{1})
+			_, err = c.Transaction(ctx, tx.Hash{1})
 		case "/account/transfers/all":
-			_, err = c.AllTransfers(ctx, mustAddress(t, addrA), nis.Page{})
+			_, err = c.AllTransfers(ctx, mustAddress(t, addrA), tx.Page{})
 		}
 		if !errors.Is(err, nis.ErrBadResponse) {
 			t.Errorf("%s %s: %v, want ErrBadResponse", path, body, err)

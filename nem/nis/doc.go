@@ -1,6 +1,8 @@
-// Package nis talks to NEM NIS1 nodes over their HTTP API and builds, signs,
-// hashes and verifies the NIS1 transactions nemiot needs: transfers (with a
-// plain or encrypted message) and multisig account changes.
+// Package nis talks to NEM NIS1 nodes over their HTTP API: accounts and
+// their multisig configuration, node state, transactions by hash and by
+// account, and announcing signed transactions. The transactions themselves
+// (building, signing, hashing, verifying, their binary and JSON forms) are
+// package [github.com/nemiot/nemiot/nem/tx], which does no I/O.
 //
 // # Where to start
 //
@@ -53,38 +55,21 @@
 //
 // # Transactions
 //
-// A [Transaction] is a struct with the common fields and the fields of each
-// supported type. Build one, set its Fee (see [MinimumFee]), call
-// [Transaction.Sign] with the signer's key, and pass the result to
-// [Client.Announce]:
+// Build and sign a transaction with package tx, then announce it:
 //
-//	tx := &nis.Transaction{
-//		Type: nis.TypeTransfer, Network: nem.Testnet,
+//	t := &tx.Transaction{
+//		Type: tx.TypeTransfer, Network: nem.Testnet,
 //		TimeStamp: now, Deadline: now + 3600,
-//		Recipient: to, Amount: 1_000_000, Message: nis.PlainMessage([]byte("hi")),
+//		Recipient: to, Amount: 1_000_000, Message: tx.PlainMessage([]byte("hi")),
 //	}
-//	tx.Fee = nis.MinimumFee(tx)
-//	signed, err := tx.Sign(key)
+//	t.Fee = tx.MinimumFee(t)
+//	signed, err := t.Sign(key)
 //	res, err := c.Announce(ctx, signed)
 //
-// [Transaction.Serialize] writes the NIS1 binary form that is hashed and
-// signed, sorting multisig modifications and mosaics as NIS does;
-// [Transaction.Hash] is its Keccak-256, as NIS computes it. The results match
-// nem-sdk and NIS byte for byte.
-//
-// Transactions read from a node are self-authenticating:
-// [ConfirmedTransaction.Verify] recomputes the hash and checks the signature
-// (and the cosignatures of a multisig transaction), so a lying node cannot
-// change a transaction's content, only deny it or misreport its height. An
-// audit reads the transfer (recipient, amount, message type and payload,
-// signer) with [ConfirmedTransaction.Transfer], which also reaches into a
-// multisig wrapper.
-//
-// Multisig accounts act through a wrapper: a [TypeMultisig] transaction signed
-// by one cosignatory whose Inner transaction has the multisig account as
-// Signer; the other cosignatories approve it with [NewCosignature].
-//
-// [DecodeTransaction] reads the binary form back and [ParseTransactionJSON]
-// the NIS JSON form; both refuse anything that is not exactly what NIS would
-// produce.
+// Transactions read from a node come back as [tx.ConfirmedTransaction]
+// values (or [UnconfirmedTransaction] from the unconfirmed pool). They are
+// self-authenticating: [tx.ConfirmedTransaction.Verify] recomputes the hash
+// and checks the signatures, so a lying node cannot change a transaction's
+// content, only deny it or misreport its height. [Client.Transaction] also
+// checks that the answer carries the hash asked for.
 package nis

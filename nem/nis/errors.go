@@ -10,7 +10,9 @@ import (
 )
 
 // Errors returned by this package. Test for them with [errors.Is]; returned
-// errors wrap them with detail (the request path, what was wrong).
+// errors wrap them with detail (the request path, what was wrong). Errors of
+// the transaction model ([tx.ErrInvalidTransaction], [tx.ErrBadSignature],
+// [tx.ErrHashMismatch], [tx.ErrUnsupportedType]) are those of package tx.
 var (
 	// ErrTooLarge reports a response body larger than [Client.MaxBody]. Nothing
 	// of it was decoded, and the client stopped reading at the cap.
@@ -55,23 +57,6 @@ var (
 	// ErrInvalidArgument reports a call refused before any I/O, such as a zero
 	// address or hash.
 	ErrInvalidArgument = errors.New("nis: invalid argument")
-
-	// ErrInvalidTransaction reports a transaction that cannot be serialized,
-	// signed or decoded: a missing or contradictory field, bytes that are not
-	// a canonical NIS serialization, or JSON of the wrong shape.
-	ErrInvalidTransaction = errors.New("nis: invalid transaction")
-
-	// ErrUnsupportedType reports a transaction type this package can decode
-	// only in part (its common fields), so it cannot serialize, hash or verify it.
-	ErrUnsupportedType = errors.New("nis: unsupported transaction type")
-
-	// ErrBadSignature reports a transaction signature that does not verify.
-	ErrBadSignature = errors.New("nis: transaction signature does not verify")
-
-	// ErrHashMismatch reports a transaction whose recomputed hash differs from
-	// the hash the node reported or the caller asked for, or a cosignature that
-	// signs another transaction.
-	ErrHashMismatch = errors.New("nis: transaction hash mismatch")
 )
 
 // Error is a NIS node's answer with a non-2xx HTTP status. NIS sends a JSON
@@ -171,11 +156,6 @@ func (e *AnnounceError) Is(target error) bool { return target == ErrRejected }
 // badResponse wraps ErrBadResponse with the request path and a detail.
 func badResponse(path string, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrBadResponse, path, fmt.Sprintf(format, args...))
-}
-
-// invalidTx wraps ErrInvalidTransaction with a detail.
-func invalidTx(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidTransaction, fmt.Sprintf(format, args...))
 }
 
 // badRequestArg wraps ErrInvalidArgument.

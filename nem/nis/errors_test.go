@@ -10,6 +10,7 @@ import (
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 var sentinels = []error{
@@ -89,10 +90,10 @@ func TestErrorKinds(t *testing.T) {
 			calls := map[string]func() error{
 				"Heartbeat":   func() error { return c.Heartbeat(ctx) },
 				"Account":     func() error { _, err := c.Account(ctx, nem.PublicKey{7}.Address(nem.Mainnet)); return err },
-				"Transaction": func() error { _, err := c.Transaction(ctx, nis.Hash{1}); return err },
+				"Transaction": func() error { _, err := c.Transaction(ctx, tx.Hash{1}); return err },
 				"ChainHeight": func() error { _, err := c.ChainHeight(ctx); return err },
 				"Announce": func() error {
-					_, err := c.Announce(ctx, &nis.SignedTransaction{Data: []byte{1}})
+					_, err := c.Announce(ctx, &tx.SignedTransaction{Data: []byte{1}})
 					return err
 				},
 			}

@@ -57,27 +57,3 @@ func ExampleError() {
 	// 503 Service Unavailable NIS_ILLEGAL_STATE_LOADING_CHAIN
 	// ask another node: true
 }
-
-// Building and signing a transfer with an encrypted message. The signature
-// is deterministic; the message is not (it has a random salt and IV).
-func ExampleTransaction_Sign() {
-	sender, _ := nem.ParsePrivateKey("575dbb3062267eff57c970a336ebbc8fbcfe12c5bd3ed7bc11eb0481d7704ced")
-	device, _ := nem.ParsePublicKey("83ee32e4e145024d29bca54f71fa335a98b3e68283f1a3099c4d4ae113b53e54")
-	msg, err := nis.EncryptMessage(nil, sender, device, []byte("hello device"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	now := nem.TimestampOf(time.Date(2025, 11, 25, 10, 0, 0, 0, time.UTC))
-	tx := &nis.Transaction{
-		Type: nis.TypeTransfer, Network: nem.Mainnet,
-		TimeStamp: now, Deadline: now + 3600,
-		Recipient: device.Address(nem.Mainnet), Amount: 1_000_000, Message: msg,
-	}
-	tx.Fee = nis.MinimumFee(tx)
-	signed, err := tx.Sign(sender)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("fee:", tx.Fee, "verifies:", tx.Verify() == nil, "bytes:", len(signed.Data))
-	// Output: fee: 200000 verifies: true bytes: 188
-}

@@ -6,15 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/nemiot/nemiot/internal/sharedtest"
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // accountFixtures are the /account/get answers among the fixtures.
@@ -28,17 +27,6 @@ var accountFixtures = []string{
 	"account-no-public-key.json",
 	"account-plain.json",
 	"account-unknown-valid-address.json",
-}
-
-// notForTheClient are fixtures of supernode registries (read by package
-// multisig, not by the NIS client) and the key list.
-var notForTheClient = []string{
-	"keys.json",
-	"nodewatch-nem-height.json",
-	"nodewatch-nem-nodes.json",
-	"supernode-api-node.json",
-	"supernode-api-nodes.json",
-	"supernodes-legacy-supernodes.nem.io-nodes.json",
 }
 
 // covered lists every fixture a test in this package reads.
@@ -59,32 +47,23 @@ var covered = slices.Concat(accountFixtures, errorFixtureNames(), []string{
 	"node-extended-info.json",
 	"transaction-get-apostille.json",
 	"transaction-get-multisig-modification-confirmed.json",
+	"keys.json",
 })
 
-// TestEveryFixtureCovered fails when a fixture is added that no test reads.
+// TestEveryFixtureCovered checks the vendored fixtures against the sha256
+// table of their README.md, and that the tests read each of them: no fixture
+// vendored in vain, none missing.
 func TestEveryFixtureCovered(t *testing.T) {
-	dir := sharedtest.Path(t, "nis-fixtures")
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		n++
-		if !slices.Contains(covered, e.Name()) && !slices.Contains(notForTheClient, e.Name()) {
-			t.Errorf("fixture %s is not read by any test", e.Name())
+	listed := sharedtest.CheckSums(t, fixtureDir)
+	for _, name := range listed {
+		if !slices.Contains(covered, name) {
+			t.Errorf("fixture %s is not read by any test", name)
 		}
 	}
 	for _, name := range covered {
-		if _, err := os.Stat(dir + "/" + name); err != nil {
-			t.Errorf("covered fixture %s is missing", name)
+		if !slices.Contains(listed, name) {
+			t.Errorf("fixture %s is read by a test but not vendored", name)
 		}
-	}
-	if n < len(covered) {
-		t.Errorf("%d fixtures, %d covered", n, len(covered))
 	}
 }
 
@@ -341,7 +320,7 @@ func TestNodeFixtures(t *testing.T) {
 
 // checkList checks a decoded transaction list against its JSON: the meta
 // data of every entry, and that every transaction verifies.
-func checkList(t *testing.T, got []*nis.ConfirmedTransaction, body []byte) {
+func checkList(t *testing.T, got []*tx.ConfirmedTransaction, body []byte) {
 	t.Helper()
 	data := generic(t, body)["data"].([]any)
 	if len(got) != len(data) {
@@ -349,7 +328,7 @@ func checkList(t *testing.T, got []*nis.ConfirmedTransaction, body []byte) {
 	}
 	for i, e := range data {
 		meta := e.(map[string]any)["meta"].(map[string]any)
-		tx := e.(map[string]any)["transaction"].(map[string]any)
+		txn := e.(map[string]any)["transaction"].(map[string]any)
 		g := got[i]
 		if g.Height != int64(meta["height"].(float64)) || g.ID != int64(meta["id"].(float64)) ||
 			g.Hash != mustHash(t, meta["hash"].(map[string]any)["data"].(string)) {
@@ -358,8 +337,8 @@ func checkList(t *testing.T, got []*nis.ConfirmedTransaction, body []byte) {
 		if ih, ok := meta["innerHash"].(map[string]any)["data"]; ok != !g.InnerHash.IsZero() || ok && g.InnerHash != mustHash(t, ih.(string)) {
 			t.Errorf("entry %d: inner hash %s, want %v", i, g.InnerHash, meta["innerHash"])
 		}
-		if int32(g.Transaction.Type) != int32(tx["type"].(float64)) || g.Transaction.Signer != mustKey(t, tx["signer"].(string)) {
-			t.Errorf("entry %d: type %s signer %s, want %v", i, g.Transaction.Type, g.Transaction.Signer, tx)
+		if int32(g.Transaction.Type) != int32(txn["type"].(float64)) || g.Transaction.Signer != mustKey(t, txn["signer"].(string)) {
+			t.Errorf("entry %d: type %s signer %s, want %v", i, g.Transaction.Type, g.Transaction.Signer, txn)
 		}
 		if err := g.Verify(); err != nil {
 			t.Errorf("entry %d: %v", i, err)
@@ -377,7 +356,7 @@ func TestTransferListFixtures(t *testing.T) {
 	})
 	c := node.client()
 	device := mustAddress(t, "NBZ6JK5YOCU6UPSSZ5D3G27UHAPHTY5HDQMGE6TT")
-	got, err := c.AllTransfers(ctx, device, nis.Page{})
+	got, err := c.AllTransfers(ctx, device, tx.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,20 +366,20 @@ func TestTransferListFixtures(t *testing.T) {
 	}
 	// The funding transfer from owner A, with its plain message.
 	tr := got[1].Transfer()
-	if tr == nil || tr.Recipient != device || tr.Amount != 5_000_000 || tr.Message.Type != nis.MessagePlain || string(tr.Message.Payload) != "fund device" {
+	if tr == nil || tr.Recipient != device || tr.Amount != 5_000_000 || tr.Message.Type != tx.MessagePlain || string(tr.Message.Payload) != "fund device" {
 		t.Errorf("funding transfer %+v", tr)
 	}
 	if got[0].Transfer() != nil {
 		t.Errorf("a modification has no transfer")
 	}
 	conv := got[0].Transaction
-	if conv.Type != nis.TypeMultisigModification || conv.MinCosignatoriesChange != 1 || len(conv.Modifications) != 1 ||
-		conv.Modifications[0] != (nis.Modification{Type: nis.AddCosignatory, Cosignatory: mustKey(t, "c5f54ba980fcbb657dbaaa42700539b207873e134d2375efeab5f1ab52f87844")}) {
+	if conv.Type != tx.TypeMultisigModification || conv.MinCosignatoriesChange != 1 || len(conv.Modifications) != 1 ||
+		conv.Modifications[0] != (tx.Modification{Type: tx.AddCosignatory, Cosignatory: mustKey(t, "c5f54ba980fcbb657dbaaa42700539b207873e134d2375efeab5f1ab52f87844")}) {
 		t.Errorf("conversion %+v", conv)
 	}
 
 	ownerA := mustAddress(t, "NDD2CT6LQLIYQ56KIXI3ENTM6EK3D44P5JFXJ4R4")
-	got, err = c.IncomingTransfers(ctx, ownerA, nis.Page{BeforeID: 912347756, Size: 50})
+	got, err = c.IncomingTransfers(ctx, ownerA, tx.Page{BeforeID: 912347756, Size: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +389,7 @@ func TestTransferListFixtures(t *testing.T) {
 		t.Errorf("paged query %v", q)
 	}
 	for _, g := range got {
-		if !slices.ContainsFunc(g.Transaction.Modifications, func(m nis.Modification) bool { return m.Cosignatory.Address(nem.Mainnet) == ownerA }) {
+		if !slices.ContainsFunc(g.Transaction.Modifications, func(m tx.Modification) bool { return m.Cosignatory.Address(nem.Mainnet) == ownerA }) {
 			t.Errorf("incoming %s does not name owner A", g.Hash)
 		}
 	}
@@ -439,7 +418,7 @@ func TestUnconfirmedFixture(t *testing.T) {
 		t.Errorf("pending wrapper %+v", u.Transaction)
 	}
 	// A cosignature for it approves the same inner hash.
-	c, err := nis.NewCosignature(u.Transaction, u.Transaction.TimeStamp, u.Transaction.Deadline)
+	c, err := tx.NewCosignature(u.Transaction, u.Transaction.TimeStamp, u.Transaction.Deadline)
 	if err != nil || c.OtherHash != want || c.OtherAccount != device {
 		t.Errorf("cosignature %+v, %v", c, err)
 	}
@@ -494,7 +473,7 @@ func TestTransactionGetFixtures(t *testing.T) {
 func TestAnnounceFixtures(t *testing.T) {
 	ctx := context.Background()
 	reqBody := fixture(t, "request-announce-multisig.json")
-	var st nis.SignedTransaction
+	var st tx.SignedTransaction
 	if err := json.Unmarshal(reqBody, &st); err != nil {
 		t.Fatal(err)
 	}
@@ -513,15 +492,15 @@ func TestAnnounceFixtures(t *testing.T) {
 	if !jsonEqual(a, b) {
 		t.Errorf("sent %s, want %s", sent, reqBody)
 	}
-	tx, err := st.Transaction()
+	txn, err := st.Transaction()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Verify(); err != nil {
+	if err := txn.Verify(); err != nil {
 		t.Fatal(err)
 	}
-	h, _ := tx.Hash()
-	ih, _ := tx.InnerHash()
+	h, _ := txn.Hash()
+	ih, _ := txn.InnerHash()
 	if res.Code != 1 || res.Message != "SUCCESS" || res.TransactionHash != h || res.InnerTransactionHash != ih || st.Hash() != h {
 		t.Errorf("result %+v; transaction hash %s inner %s", res, h, ih)
 	}

@@ -4,22 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/nemiot/nemiot/internal/sharedtest"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/tx"
 )
-
-// requireSeeds fails a fuzz test whose committed seed corpus did not load.
-func requireSeeds(f *testing.F, min int) {
-	f.Helper()
-	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", f.Name()))
-	if err != nil || len(entries) < min {
-		f.Fatalf("seed corpus of %s: %d files (%v), want at least %d", f.Name(), len(entries), err, min)
-	}
-}
 
 // encodeAccount writes an Account back in NIS JSON.
 func encodeAccount(a *Account) []byte {
@@ -57,7 +48,7 @@ func encodeAccount(a *Account) []byte {
 // ErrBadResponse with no result; every success satisfies the NIS
 // invariants the decoder promises and survives re-encoding.
 func FuzzDecodeAccount(f *testing.F) {
-	requireSeeds(f, 5)
+	sharedtest.RequireSeeds(f, 5)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := decodeAccount("/account/get", body)
 		if err != nil {
@@ -115,7 +106,7 @@ func FuzzDecodeAccount(f *testing.F) {
 // are ErrBadResponse; an accepted transaction of a supported type writes
 // JSON that decodes to the same bytes, and verifying it never panics.
 func FuzzDecodeTransactionPair(f *testing.F) {
-	requireSeeds(f, 5)
+	sharedtest.RequireSeeds(f, 5)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ct, err := decodeTransactionPair("/transaction/get", body)
 		if err != nil {
@@ -124,70 +115,40 @@ func FuzzDecodeTransactionPair(f *testing.F) {
 			}
 			return
 		}
-		tx := ct.Transaction
-		if tx == nil || tx.Signature == (nem.Signature{}) || ct.Height < 1 {
+		txn := ct.Transaction
+		if txn == nil || txn.Signature == (nem.Signature{}) || ct.Height < 1 {
 			t.Fatalf("accepted %+v", ct)
 		}
-		if (tx.Type == TypeMultisig) == ct.InnerHash.IsZero() {
+		if (txn.Type == tx.TypeMultisig) == ct.InnerHash.IsZero() {
 			t.Fatal("inner hash and type disagree")
 		}
 		_ = ct.Verify()
 		_ = ct.Transfer()
-		data, err := tx.Serialize()
+		data, err := txn.Serialize()
 		if err != nil {
-			if !errors.Is(err, ErrInvalidTransaction) && !errors.Is(err, ErrUnsupportedType) {
+			if !errors.Is(err, tx.ErrInvalidTransaction) && !errors.Is(err, tx.ErrUnsupportedType) {
 				t.Fatalf("Serialize: %v", err)
 			}
 			return
 		}
-		js, err := tx.MarshalJSON()
+		js, err := txn.MarshalJSON()
 		if err != nil {
 			t.Fatalf("MarshalJSON of a serializable transaction: %v", err)
 		}
-		back, err := ParseTransactionJSON(js)
+		back, err := tx.ParseTransactionJSON(js)
 		if err != nil {
 			t.Fatalf("own JSON does not parse: %v\n%s", err, js)
 		}
 		again, err := back.Serialize()
-		if err != nil || !bytes.Equal(again, data) || back.Signature != tx.Signature {
+		if err != nil || !bytes.Equal(again, data) || back.Signature != txn.Signature {
 			t.Fatalf("JSON round trip: %v\n%x\n%x", err, again, data)
 		}
-		dec, err := DecodeTransaction(data)
+		dec, err := tx.DecodeTransaction(data)
 		if err != nil {
 			t.Fatalf("own bytes do not decode: %v", err)
 		}
 		if b, _ := dec.Serialize(); !bytes.Equal(b, data) {
 			t.Fatal("binary round trip")
-		}
-	})
-}
-
-// FuzzDecodeTransaction checks the binary decoder (an announce body's data):
-// it accepts only canonical bytes, which re-serialize to themselves.
-func FuzzDecodeTransaction(f *testing.F) {
-	requireSeeds(f, 5)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		tx, err := DecodeTransaction(data)
-		if err != nil {
-			if tx != nil || !errors.Is(err, ErrInvalidTransaction) && !errors.Is(err, ErrUnsupportedType) {
-				t.Fatalf("failure %v with result %v", err, tx)
-			}
-			return
-		}
-		again, err := tx.Serialize()
-		if err != nil || !bytes.Equal(again, data) {
-			t.Fatalf("accepted bytes re-serialize differently: %v", err)
-		}
-		js, err := tx.MarshalJSON()
-		if err != nil {
-			t.Fatalf("MarshalJSON: %v", err)
-		}
-		back, err := ParseTransactionJSON(js)
-		if err != nil {
-			t.Fatalf("own JSON does not parse: %v\n%s", err, js)
-		}
-		if b, err := back.Serialize(); err != nil || !bytes.Equal(b, data) {
-			t.Fatalf("JSON round trip: %v", err)
 		}
 	})
 }

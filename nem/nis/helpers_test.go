@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -13,17 +12,18 @@ import (
 	"github.com/nemiot/nemiot/internal/sharedtest"
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
-// fixture returns the bytes of a file in ../shared/nis-fixtures (skipping
-// the test when the folder is absent).
+// fixtureDir holds the NIS fixtures vendored from the shared reference
+// folder (see its README.md).
+var fixtureDir = filepath.Join("testdata", "nis-fixtures")
+
+// fixture returns the bytes of a vendored NIS fixture. A fixture that does
+// not load fails the test: it is part of the module, never skipped.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedtest.Path(t, "nis-fixtures"), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sharedtest.ReadFile(t, filepath.Join(fixtureDir, name))
 }
 
 // reply is what the fake node answers on one path.
@@ -137,9 +137,9 @@ func mustPrivate(t testing.TB, s string) *nem.PrivateKey {
 	return k
 }
 
-func mustHash(t testing.TB, s string) nis.Hash {
+func mustHash(t testing.TB, s string) tx.Hash {
 	t.Helper()
-	h, err := nis.ParseHash(s)
+	h, err := tx.ParseHash(s)
 	if err != nil {
 		t.Fatal(err)
 	}

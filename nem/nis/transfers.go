@@ -8,61 +8,12 @@ import (
 	"strconv"
 
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
-// ConfirmedTransaction is a transaction in a block, with what the node says
-// about it (NIS "TransactionMetaDataPair"). The transaction's content is
-// self-authenticating: [ConfirmedTransaction.Verify] recomputes its hash and
-// checks its signatures, so a lying node can only lie about Height and ID or
-// deny the transaction.
-type ConfirmedTransaction struct {
-	Height int64 // block height
-	// ID is the node's database id: it differs between nodes and serves only
-	// to ask the same node for the next page (see [Page]).
-	ID          int64
-	Hash        Hash // meta.hash: the (outer) transaction hash
-	InnerHash   Hash // meta.innerHash: the inner hash of a multisig wrapper, else zero
-	Transaction *Transaction
-}
-
-// Verify checks that the transaction hashes to Hash (and its inner
-// transaction to InnerHash), and that its signature and any cosignatures
-// verify. It fails with [ErrHashMismatch], [ErrBadSignature] or, for a type
-// this package cannot serialize, [ErrUnsupportedType].
-func (t *ConfirmedTransaction) Verify() error {
-	h, err := t.Transaction.Hash()
-	if err != nil {
-		return err
-	}
-	if h != t.Hash {
-		return fmt.Errorf("%w: node reported %s, transaction hashes to %s", ErrHashMismatch, t.Hash, h)
-	}
-	if t.Transaction.Type == TypeMultisig {
-		ih, err := t.Transaction.InnerHash()
-		if err != nil {
-			return err
-		}
-		if ih != t.InnerHash {
-			return fmt.Errorf("%w: node reported inner hash %s, inner transaction hashes to %s", ErrHashMismatch, t.InnerHash, ih)
-		}
-	} else if !t.InnerHash.IsZero() {
-		return fmt.Errorf("%w: inner hash %s on a %s transaction", ErrHashMismatch, t.InnerHash, t.Transaction.Type)
-	}
-	return t.Transaction.Verify()
-}
-
-// Transfer returns the transfer the transaction carries: the transaction
-// itself, or the inner transaction of a multisig wrapper. It returns nil for
-// other transactions.
-func (t *ConfirmedTransaction) Transfer() *Transaction {
-	tx := t.Transaction
-	if tx.Type == TypeMultisig {
-		tx = tx.Inner
-	}
-	if tx == nil || tx.Type != TypeTransfer {
-		return nil
-	}
-	return tx
+// hashWire is a NIS HashData object, {"data": hex}.
+type hashWire struct {
+	Data *string `json:"data"`
 }
 
 type metaPairWire struct {
@@ -75,37 +26,37 @@ type metaPairWire struct {
 	Transaction json.RawMessage `json:"transaction"`
 }
 
-func (w *metaPairWire) convert(path string) (*ConfirmedTransaction, error) {
+func (w *metaPairWire) convert(path string) (*tx.ConfirmedTransaction, error) {
 	if w.Meta == nil || w.Transaction == nil || w.Meta.Height == nil || w.Meta.ID == nil || w.Meta.Hash == nil || w.Meta.Hash.Data == nil {
 		return nil, badResponse(path, "transaction without meta height, id or hash")
 	}
-	t := &ConfirmedTransaction{Height: *w.Meta.Height, ID: *w.Meta.ID}
+	t := &tx.ConfirmedTransaction{Height: *w.Meta.Height, ID: *w.Meta.ID}
 	if t.Height < 1 {
 		return nil, badResponse(path, "transaction height %d", t.Height)
 	}
 	var err error
-	if t.Hash, err = ParseHash(*w.Meta.Hash.Data); err != nil {
+	if t.Hash, err = tx.ParseHash(*w.Meta.Hash.Data); err != nil {
 		return nil, badResponse(path, "meta hash: %v", err)
 	}
 	if ih := w.Meta.InnerHash; ih != nil && ih.Data != nil {
-		if t.InnerHash, err = ParseHash(*ih.Data); err != nil {
+		if t.InnerHash, err = tx.ParseHash(*ih.Data); err != nil {
 			return nil, badResponse(path, "meta innerHash: %v", err)
 		}
 	}
-	if t.Transaction, err = ParseTransactionJSON(w.Transaction); err != nil {
+	if t.Transaction, err = tx.ParseTransactionJSON(w.Transaction); err != nil {
 		return nil, badResponse(path, "%v", err)
 	}
 	if t.Transaction.Signature == (nem.Signature{}) {
 		return nil, badResponse(path, "transaction %s without signature", t.Hash)
 	}
-	if (t.Transaction.Type == TypeMultisig) != !t.InnerHash.IsZero() {
+	if (t.Transaction.Type == tx.TypeMultisig) != !t.InnerHash.IsZero() {
 		return nil, badResponse(path, "innerHash does not match transaction type %s", t.Transaction.Type)
 	}
 	return t, nil
 }
 
 // decodeTransactionPair decodes a TransactionMetaDataPair.
-func decodeTransactionPair(path string, body []byte) (*ConfirmedTransaction, error) {
+func decodeTransactionPair(path string, body []byte) (*tx.ConfirmedTransaction, error) {
 	var w metaPairWire
 	if err := decode(path, body, &w); err != nil {
 		return nil, err
@@ -118,8 +69,8 @@ func decodeTransactionPair(path string, body []byte) (*ConfirmedTransaction, err
 // [FeatureTransactionHashLookup] answer ([ErrUnsupported] otherwise), and
 // only for hashes still in their hash cache (36 hours by default;
 // [ErrNotFound] after). The answer must carry hash h; call
-// [ConfirmedTransaction.Verify] to check that the content does too.
-func (c *Client) Transaction(ctx context.Context, h Hash) (*ConfirmedTransaction, error) {
+// [tx.ConfirmedTransaction.Verify] to check that the content does too.
+func (c *Client) Transaction(ctx context.Context, h tx.Hash) (*tx.ConfirmedTransaction, error) {
 	const path = "/transaction/get"
 	if h.IsZero() {
 		return nil, badRequestArg("zero hash")
@@ -138,38 +89,28 @@ func (c *Client) Transaction(ctx context.Context, h Hash) (*ConfirmedTransaction
 	return t, nil
 }
 
-// Page selects a page of a transaction list. The zero Page is the newest
-// transactions in the node's default page size (25).
-type Page struct {
-	// BeforeID asks for transactions older than the one with this ID (the
-	// ID of the last transaction of the previous page, from the same node).
-	BeforeID int64
-	// Size is the page size; NIS clamps it to 5..100. Zero means the default.
-	Size int
-}
-
 // IncomingTransfers lists the transactions received by account a, newest
 // first (GET /account/transfers/incoming). Despite the name NIS lists every
 // transaction type: transfers to a, and multisig modifications that name a as
 // a cosignatory.
-func (c *Client) IncomingTransfers(ctx context.Context, a nem.Address, p Page) ([]*ConfirmedTransaction, error) {
+func (c *Client) IncomingTransfers(ctx context.Context, a nem.Address, p tx.Page) ([]*tx.ConfirmedTransaction, error) {
 	return c.transfers(ctx, "/account/transfers/incoming", a, p)
 }
 
 // OutgoingTransfers lists the transactions sent by account a, newest first
 // (GET /account/transfers/outgoing), including multisig transactions of a
 // multisig account a and of the multisig accounts it cosigns.
-func (c *Client) OutgoingTransfers(ctx context.Context, a nem.Address, p Page) ([]*ConfirmedTransaction, error) {
+func (c *Client) OutgoingTransfers(ctx context.Context, a nem.Address, p tx.Page) ([]*tx.ConfirmedTransaction, error) {
 	return c.transfers(ctx, "/account/transfers/outgoing", a, p)
 }
 
 // AllTransfers lists the incoming and outgoing transactions of account a,
 // newest first (GET /account/transfers/all).
-func (c *Client) AllTransfers(ctx context.Context, a nem.Address, p Page) ([]*ConfirmedTransaction, error) {
+func (c *Client) AllTransfers(ctx context.Context, a nem.Address, p tx.Page) ([]*tx.ConfirmedTransaction, error) {
 	return c.transfers(ctx, "/account/transfers/all", a, p)
 }
 
-func (c *Client) transfers(ctx context.Context, path string, a nem.Address, p Page) ([]*ConfirmedTransaction, error) {
+func (c *Client) transfers(ctx context.Context, path string, a nem.Address, p tx.Page) ([]*tx.ConfirmedTransaction, error) {
 	if a.IsZero() {
 		return nil, badRequestArg("zero address")
 	}
@@ -187,7 +128,7 @@ func (c *Client) transfers(ctx context.Context, path string, a nem.Address, p Pa
 	return decodeTransactionList(path, body)
 }
 
-func decodeTransactionList(path string, body []byte) ([]*ConfirmedTransaction, error) {
+func decodeTransactionList(path string, body []byte) ([]*tx.ConfirmedTransaction, error) {
 	var w struct {
 		Data *[]metaPairWire `json:"data"`
 	}
@@ -197,7 +138,7 @@ func decodeTransactionList(path string, body []byte) ([]*ConfirmedTransaction, e
 	if w.Data == nil {
 		return nil, badResponse(path, "no data list")
 	}
-	out := make([]*ConfirmedTransaction, 0, len(*w.Data))
+	out := make([]*tx.ConfirmedTransaction, 0, len(*w.Data))
 	for i := range *w.Data {
 		t, err := (*w.Data)[i].convert(path)
 		if err != nil {
@@ -212,8 +153,8 @@ func decodeTransactionList(path string, body []byte) ([]*ConfirmedTransaction, e
 type AnnounceResult struct {
 	Code                 int    // NIS ValidationResult: 1 is SUCCESS
 	Message              string // the result's name, e.g. "SUCCESS" or "FAILURE_HASH_EXISTS"
-	TransactionHash      Hash
-	InnerTransactionHash Hash // for a multisig wrapper
+	TransactionHash      tx.Hash
+	InnerTransactionHash tx.Hash // for a multisig wrapper
 }
 
 // Announce sends a signed transaction to the node (POST /transaction/announce).
@@ -221,7 +162,7 @@ type AnnounceResult struct {
 // than SUCCESS is returned together with an [*AnnounceError] (matching
 // [ErrRejected]). Success means the node accepted the transaction into its
 // unconfirmed pool, not that it is in a block.
-func (c *Client) Announce(ctx context.Context, st *SignedTransaction) (*AnnounceResult, error) {
+func (c *Client) Announce(ctx context.Context, st *tx.SignedTransaction) (*AnnounceResult, error) {
 	const path = "/transaction/announce"
 	if st == nil || len(st.Data) == 0 {
 		return nil, badRequestArg("empty transaction")
@@ -250,10 +191,10 @@ func (c *Client) Announce(ctx context.Context, st *SignedTransaction) (*Announce
 	r := &AnnounceResult{Code: *w.Code, Message: w.Message}
 	for _, f := range []struct {
 		w   *hashWire
-		dst *Hash
+		dst *tx.Hash
 	}{{w.TransactionHash, &r.TransactionHash}, {w.InnerTransactionHash, &r.InnerTransactionHash}} {
 		if f.w != nil && f.w.Data != nil {
-			if *f.dst, err = ParseHash(*f.w.Data); err != nil {
+			if *f.dst, err = tx.ParseHash(*f.w.Data); err != nil {
 				return nil, badResponse(path, "%v", err)
 			}
 		}
@@ -266,10 +207,10 @@ func (c *Client) Announce(ctx context.Context, st *SignedTransaction) (*Announce
 
 // UnconfirmedTransaction is a transaction in a node's unconfirmed pool. For a
 // multisig wrapper still waiting for cosignatures, InnerHash is the hash the
-// other cosignatories approve with [NewCosignature].
+// other cosignatories approve with [tx.NewCosignature].
 type UnconfirmedTransaction struct {
-	InnerHash   Hash // zero unless a multisig wrapper
-	Transaction *Transaction
+	InnerHash   tx.Hash // zero unless a multisig wrapper
+	Transaction *tx.Transaction
 }
 
 // UnconfirmedTransactions lists the node's unconfirmed transactions that
@@ -307,14 +248,14 @@ func (c *Client) UnconfirmedTransactions(ctx context.Context, a nem.Address) ([]
 		}
 		u := &UnconfirmedTransaction{}
 		if e.Meta.Data != nil {
-			if u.InnerHash, err = ParseHash(*e.Meta.Data); err != nil {
+			if u.InnerHash, err = tx.ParseHash(*e.Meta.Data); err != nil {
 				return nil, badResponse(path, "entry %d: %v", i, err)
 			}
 		}
-		if u.Transaction, err = ParseTransactionJSON(e.Transaction); err != nil {
+		if u.Transaction, err = tx.ParseTransactionJSON(e.Transaction); err != nil {
 			return nil, badResponse(path, "entry %d: %v", i, err)
 		}
-		if (u.Transaction.Type == TypeMultisig) != !u.InnerHash.IsZero() {
+		if (u.Transaction.Type == tx.TypeMultisig) != !u.InnerHash.IsZero() {
 			return nil, badResponse(path, "entry %d: inner hash does not match type %s", i, u.Transaction.Type)
 		}
 		out = append(out, u)

@@ -14,6 +14,7 @@ import (
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // A node with a HeightBoost claims a higher chain, in /chain/height and in
@@ -85,7 +86,7 @@ func TestHeightBoost(t *testing.T) {
 			if err != nil || ct.Height != conv.Height+boost || ct.Hash != conv.Hash || ct.Verify() != nil {
 				t.Errorf("conversion at height %d (truth %d, boost %d), %v", ct.Height, conv.Height, boost, err)
 			}
-			list, err := c.AllTransfers(ctx, o.deviceAddr, nis.Page{})
+			list, err := c.AllTransfers(ctx, o.deviceAddr, tx.Page{})
 			if err != nil || len(list) == 0 {
 				t.Fatalf("transfers: %d, %v", len(list), err)
 			}
@@ -187,12 +188,12 @@ func TestClaimsBehavior(t *testing.T) {
 
 // signedTransfer returns a transfer of amount from a to the device,
 // signed, dated now.
-func signedTransfer(t *testing.T, o *owners, amount uint64) *nis.SignedTransaction {
+func signedTransfer(t *testing.T, o *owners, amount uint64) *tx.SignedTransaction {
 	t.Helper()
 	now := nem.TimestampOf(o.net.Time())
-	tx := &nis.Transaction{Type: nis.TypeTransfer, Network: o.net.NetworkID(), TimeStamp: now, Deadline: now + 3600, Recipient: o.deviceAddr, Amount: amount}
-	tx.Fee = nis.MinimumFee(tx)
-	st, err := tx.Sign(o.a)
+	txn := &tx.Transaction{Type: tx.TypeTransfer, Network: o.net.NetworkID(), TimeStamp: now, Deadline: now + 3600, Recipient: o.deviceAddr, Amount: amount}
+	txn.Fee = tx.MinimumFee(txn)
+	st, err := txn.Sign(o.a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +283,7 @@ func TestWrongNetwork(t *testing.T) {
 			if _, err := c.Account(ctx, o.deviceAddr); !errors.Is(err, nis.ErrBadRequest) || !errors.As(err, &e) || e.Message != "address must be valid" {
 				t.Errorf("account of the network: %v", err)
 			}
-			if _, err := c.IncomingTransfers(ctx, o.deviceAddr, nis.Page{}); !errors.Is(err, nis.ErrBadRequest) {
+			if _, err := c.IncomingTransfers(ctx, o.deviceAddr, tx.Page{}); !errors.Is(err, nis.ErrBadRequest) {
 				t.Errorf("transfers: %v", err)
 			}
 			// By key: an address of its own network, of an account it does not know.

@@ -11,6 +11,7 @@ import (
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // A device account owned 1-of-2 by Alice and Bob, read back through the
@@ -87,7 +88,7 @@ func ExampleNetwork_AddTransfer() {
 	defer net.Close()
 	owner, dedicated := net.NewAccount(), net.NewAccount()
 	payload := append([]byte{0xfe, 'N', 'T', 'Y', 0x03}, make([]byte, 32)...) // SHA-256 of the file
-	h, err := net.AddTransfer(owner, dedicated.Address(net.NetworkID()), 0, nis.PlainMessage(payload))
+	h, err := net.AddTransfer(owner, dedicated.Address(net.NetworkID()), 0, tx.PlainMessage(payload))
 	if err != nil {
 		log.Fatal(err)
 	}

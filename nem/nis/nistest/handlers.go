@@ -16,6 +16,7 @@ import (
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // request is one request as a node handles it.
@@ -447,7 +448,7 @@ type hashJSON struct {
 	Data string `json:"data"`
 }
 
-func hashObject(h nis.Hash) any {
+func hashObject(h tx.Hash) any {
 	if h.IsZero() {
 		return struct{}{}
 	}
@@ -531,11 +532,11 @@ func unconfirmed(q *request) (int, []byte) {
 	list := []entry{}
 	for i := len(q.v.pending) - 1; i >= 0 && len(list) < 25; i-- {
 		p := q.v.pending[i]
-		m := p.tx.Inner.Signer.Address(net)
+		m := p.txn.Inner.Signer.Address(net)
 		if m != a && !q.v.account(m).hasCosigner(q.v.account(a).publicKey) {
 			continue
 		}
-		js, err := p.tx.MarshalJSON()
+		js, err := p.txn.MarshalJSON()
 		if err != nil {
 			continue
 		}
@@ -551,7 +552,7 @@ func transactionGet(q *request) (int, []byte) {
 	if !q.features.Has(nis.FeatureTransactionHashLookup) {
 		return q.nisError(http.StatusInternalServerError, msgHashLookup)
 	}
-	h, err := nis.ParseHash(q.r.URL.Query().Get("hash"))
+	h, err := tx.ParseHash(q.r.URL.Query().Get("hash"))
 	if err != nil {
 		return q.nisError(http.StatusBadRequest, msgNoHash)
 	}
@@ -572,11 +573,11 @@ func announce(q *request) (int, []byte) {
 	if err != nil || len(body) > maxAnnounce {
 		return q.nisError(http.StatusBadRequest, "request body too large or unreadable")
 	}
-	var st nis.SignedTransaction
+	var st tx.SignedTransaction
 	if err := json.Unmarshal(body, &st); err != nil {
 		return q.nisError(http.StatusBadRequest, "invalid announce request: "+err.Error())
 	}
-	code, h, inner := failureWrongNetwork, st.Hash(), nis.Hash{}
+	code, h, inner := failureWrongNetwork, st.Hash(), tx.Hash{}
 	if q.network() == q.nd.net.opts.Network {
 		code, h, inner = q.nd.net.announce(&st)
 	}

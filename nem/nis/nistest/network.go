@@ -13,6 +13,7 @@ import (
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // Options configure a Network. The zero value (or a nil *Options) is a
@@ -60,7 +61,7 @@ type Network struct {
 	offset  time.Duration // network time = Clock() + offset
 	snaps   []*snapshot   // ascending heights; the first is the start state
 	records []*record     // ascending heights
-	byHash  map[nis.Hash]*record
+	byHash  map[tx.Hash]*record
 	pending []*pending
 	closed  bool
 }
@@ -78,7 +79,7 @@ func Start(n int, opts *Options) (*Network, error) {
 	if n < 1 {
 		return nil, errors.New("nistest: need at least one node")
 	}
-	net := &Network{byHash: map[nis.Hash]*record{}}
+	net := &Network{byHash: map[tx.Hash]*record{}}
 	if opts != nil {
 		net.opts = *opts
 	}
@@ -231,32 +232,32 @@ func (n *Network) NewAccount() *nem.PrivateKey {
 
 // Fund transfers amount micro-XEM to address a from the network's funding
 // account, in a new block.
-func (n *Network) Fund(a nem.Address, amount uint64) (nis.Hash, error) {
-	return n.AddTransfer(n.nemesis, a, amount, nis.Message{})
+func (n *Network) Fund(a nem.Address, amount uint64) (tx.Hash, error) {
+	return n.AddTransfer(n.nemesis, a, amount, tx.Message{})
 }
 
 // AddTransfer confirms, in a new block, a transfer of amount micro-XEM and
 // msg from the key's account to account to, signed by from, with the
 // minimum fee. An Apostille is such a transfer (to the Apostille sink or a
 // dedicated account, with the Apostille payload as a plain message).
-func (n *Network) AddTransfer(from *nem.PrivateKey, to nem.Address, amount uint64, msg nis.Message) (nis.Hash, error) {
-	tx := n.template(nis.TypeTransfer)
-	tx.Recipient, tx.Amount, tx.Message = to, amount, msg
-	tx.Fee = nis.MinimumFee(tx)
-	if _, err := tx.Sign(from); err != nil {
-		return nis.Hash{}, err
+func (n *Network) AddTransfer(from *nem.PrivateKey, to nem.Address, amount uint64, msg tx.Message) (tx.Hash, error) {
+	txn := n.template(tx.TypeTransfer)
+	txn.Recipient, txn.Amount, txn.Message = to, amount, msg
+	txn.Fee = tx.MinimumFee(txn)
+	if _, err := txn.Sign(from); err != nil {
+		return tx.Hash{}, err
 	}
-	return n.AddTransaction(tx)
+	return n.AddTransaction(txn)
 }
 
 // AddMultisigTransfer confirms, in a new block, a transfer from the multisig
 // account of key multisig, wrapped in a multisig transaction initiated by
 // signers[0] and cosigned by the other signers, who must be enough
 // cosignatories.
-func (n *Network) AddMultisigTransfer(multisig nem.PublicKey, to nem.Address, amount uint64, msg nis.Message, signers ...*nem.PrivateKey) (nis.Hash, error) {
-	inner := n.template(nis.TypeTransfer)
+func (n *Network) AddMultisigTransfer(multisig nem.PublicKey, to nem.Address, amount uint64, msg tx.Message, signers ...*nem.PrivateKey) (tx.Hash, error) {
+	inner := n.template(tx.TypeTransfer)
 	inner.Signer, inner.Recipient, inner.Amount, inner.Message = multisig, to, amount, msg
-	inner.Fee = nis.MinimumFee(inner)
+	inner.Fee = tx.MinimumFee(inner)
 	return n.addWrapped(inner, signers)
 }
 
@@ -265,17 +266,17 @@ func (n *Network) AddMultisigTransfer(multisig nem.PublicKey, to nem.Address, am
 // multisig aggregate modification (version 2, relative change min) signed
 // by account itself, as NanoWallet makes it. min 0 stores 0, which NIS reads
 // as n-of-n.
-func (n *Network) ConvertToMultisig(account *nem.PrivateKey, min int, cosigners ...nem.PublicKey) (nis.Hash, error) {
-	tx := n.template(nis.TypeMultisigModification)
+func (n *Network) ConvertToMultisig(account *nem.PrivateKey, min int, cosigners ...nem.PublicKey) (tx.Hash, error) {
+	txn := n.template(tx.TypeMultisigModification)
 	for _, c := range cosigners {
-		tx.Modifications = append(tx.Modifications, nis.Modification{Type: nis.AddCosignatory, Cosignatory: c})
+		txn.Modifications = append(txn.Modifications, tx.Modification{Type: tx.AddCosignatory, Cosignatory: c})
 	}
-	tx.MinCosignatoriesChange = int32(min)
-	tx.Fee = nis.MinimumFee(tx)
-	if _, err := tx.Sign(account); err != nil {
-		return nis.Hash{}, err
+	txn.MinCosignatoriesChange = int32(min)
+	txn.Fee = tx.MinimumFee(txn)
+	if _, err := txn.Sign(account); err != nil {
+		return tx.Hash{}, err
 	}
-	return n.AddTransaction(tx)
+	return n.AddTransaction(txn)
 }
 
 // ModifyMultisig confirms, in a new block, a change of the cosignatories of
@@ -283,37 +284,37 @@ func (n *Network) ConvertToMultisig(account *nem.PrivateKey, min int, cosigners 
 // one removal) and a relative change of the minimum. signers[0] initiates
 // the multisig transaction and the others cosign; together they must meet
 // the account's threshold.
-func (n *Network) ModifyMultisig(multisig nem.PublicKey, add, remove []nem.PublicKey, minChange int, signers ...*nem.PrivateKey) (nis.Hash, error) {
-	inner := n.template(nis.TypeMultisigModification)
+func (n *Network) ModifyMultisig(multisig nem.PublicKey, add, remove []nem.PublicKey, minChange int, signers ...*nem.PrivateKey) (tx.Hash, error) {
+	inner := n.template(tx.TypeMultisigModification)
 	inner.Signer = multisig
 	for _, k := range add {
-		inner.Modifications = append(inner.Modifications, nis.Modification{Type: nis.AddCosignatory, Cosignatory: k})
+		inner.Modifications = append(inner.Modifications, tx.Modification{Type: tx.AddCosignatory, Cosignatory: k})
 	}
 	for _, k := range remove {
-		inner.Modifications = append(inner.Modifications, nis.Modification{Type: nis.RemoveCosignatory, Cosignatory: k})
+		inner.Modifications = append(inner.Modifications, tx.Modification{Type: tx.RemoveCosignatory, Cosignatory: k})
 	}
 	inner.MinCosignatoriesChange = int32(minChange)
-	inner.Fee = nis.MinimumFee(inner)
+	inner.Fee = tx.MinimumFee(inner)
 	return n.addWrapped(inner, signers)
 }
 
-func (n *Network) addWrapped(inner *nis.Transaction, signers []*nem.PrivateKey) (nis.Hash, error) {
+func (n *Network) addWrapped(inner *tx.Transaction, signers []*nem.PrivateKey) (tx.Hash, error) {
 	if len(signers) == 0 {
-		return nis.Hash{}, errors.New("nistest: a multisig transaction needs at least one signer")
+		return tx.Hash{}, errors.New("nistest: a multisig transaction needs at least one signer")
 	}
-	w := n.template(nis.TypeMultisig)
+	w := n.template(tx.TypeMultisig)
 	w.Inner = inner
-	w.Fee = nis.MinimumFee(w)
+	w.Fee = tx.MinimumFee(w)
 	if _, err := w.Sign(signers[0]); err != nil {
-		return nis.Hash{}, err
+		return tx.Hash{}, err
 	}
 	for _, s := range signers[1:] {
-		c, err := nis.NewCosignature(w, w.TimeStamp, w.Deadline)
+		c, err := tx.NewCosignature(w, w.TimeStamp, w.Deadline)
 		if err != nil {
-			return nis.Hash{}, err
+			return tx.Hash{}, err
 		}
 		if _, err := c.Sign(s); err != nil {
-			return nis.Hash{}, err
+			return tx.Hash{}, err
 		}
 		w.Cosignatures = append(w.Cosignatures, c)
 	}
@@ -321,9 +322,9 @@ func (n *Network) addWrapped(inner *nis.Transaction, signers []*nem.PrivateKey) 
 }
 
 // template returns an unsigned transaction of type t dated now.
-func (n *Network) template(t nis.TransactionType) *nis.Transaction {
+func (n *Network) template(t tx.TransactionType) *tx.Transaction {
 	now := nem.TimestampOf(n.Time())
-	return &nis.Transaction{Type: t, Network: n.opts.Network, TimeStamp: now, Deadline: now + deadlineAfter}
+	return &tx.Transaction{Type: t, Network: n.opts.Network, TimeStamp: now, Deadline: now + deadlineAfter}
 }
 
 // AddTransaction validates a signed transaction as a NIS node would and
@@ -331,44 +332,44 @@ func (n *Network) template(t nis.TransactionType) *nis.Transaction {
 // cosignatures. A transaction a node would refuse fails with an
 // *nis.AnnounceError holding the NIS validation result (it matches
 // nis.ErrRejected).
-func (n *Network) AddTransaction(tx *nis.Transaction) (nis.Hash, error) {
+func (n *Network) AddTransaction(txn *tx.Transaction) (tx.Hash, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	h, _, err := n.submitLocked(tx, true)
+	h, _, err := n.submitLocked(txn, true)
 	return h, err
 }
 
-// submitLocked validates tx and confirms it, or (for a multisig wrapper
+// submitLocked validates txn and confirms it, or (for a multisig wrapper
 // short of cosignatures, when complete is false) adds it to the pending
 // pool. It returns the transaction hash and whether it was confirmed.
-func (n *Network) submitLocked(tx *nis.Transaction, complete bool) (nis.Hash, bool, error) {
+func (n *Network) submitLocked(txn *tx.Transaction, complete bool) (tx.Hash, bool, error) {
 	if n.closed {
-		return nis.Hash{}, false, errors.New("nistest: network closed")
+		return tx.Hash{}, false, errors.New("nistest: network closed")
 	}
-	if tx.Network != n.opts.Network {
-		return nis.Hash{}, false, reject(failureWrongNetwork)
+	if txn.Network != n.opts.Network {
+		return tx.Hash{}, false, reject(failureWrongNetwork)
 	}
-	if err := tx.Verify(); err != nil {
-		if errors.Is(err, nis.ErrBadSignature) || errors.Is(err, nis.ErrHashMismatch) {
-			return nis.Hash{}, false, reject(failureSignature)
+	if err := txn.Verify(); err != nil {
+		if errors.Is(err, tx.ErrBadSignature) || errors.Is(err, tx.ErrHashMismatch) {
+			return tx.Hash{}, false, reject(failureSignature)
 		}
-		return nis.Hash{}, false, err
+		return tx.Hash{}, false, err
 	}
-	h, err := tx.Hash()
+	h, err := txn.Hash()
 	if err != nil {
-		return nis.Hash{}, false, err
+		return tx.Hash{}, false, err
 	}
 	if n.byHash[h] != nil || n.findPending(func(p *pending) bool { return p.hash == h }) != nil {
 		return h, false, reject(failureHashExists)
 	}
-	if err := n.checkTimeAndFee(tx); err != nil {
+	if err := n.checkTimeAndFee(txn); err != nil {
 		return h, false, err
 	}
-	switch tx.Type {
-	case nis.TypeMultisigSignature:
-		return h, false, n.cosignLocked(tx)
-	case nis.TypeMultisig:
-		ready, err := n.checkWrapper(tx)
+	switch txn.Type {
+	case tx.TypeMultisigSignature:
+		return h, false, n.cosignLocked(txn)
+	case tx.TypeMultisig:
+		ready, err := n.checkWrapper(txn)
 		if err != nil {
 			return h, false, err
 		}
@@ -376,34 +377,34 @@ func (n *Network) submitLocked(tx *nis.Transaction, complete bool) (nis.Hash, bo
 			if complete {
 				return h, false, reject(failureInvalidCosigners)
 			}
-			ih, _ := tx.InnerHash()
-			n.pending = append(n.pending, &pending{tx: tx, hash: h, innerHash: ih})
+			ih, _ := txn.InnerHash()
+			n.pending = append(n.pending, &pending{txn: txn, hash: h, innerHash: ih})
 			return h, false, nil
 		}
 	}
-	if err := n.confirmLocked(tx, h); err != nil {
+	if err := n.confirmLocked(txn, h); err != nil {
 		return h, false, err
 	}
 	return h, true, nil
 }
 
-func (n *Network) checkTimeAndFee(tx *nis.Transaction) error {
+func (n *Network) checkTimeAndFee(txn *tx.Transaction) error {
 	now := nem.TimestampOf(n.nowLocked())
 	switch {
-	case tx.TimeStamp > now+10:
+	case txn.TimeStamp > now+10:
 		return reject(failureTimestampFuture)
-	case tx.Deadline <= tx.TimeStamp || tx.Deadline < now:
+	case txn.Deadline <= txn.TimeStamp || txn.Deadline < now:
 		return reject(failurePastDeadline)
-	case int64(tx.Deadline) > int64(tx.TimeStamp)+24*3600:
+	case int64(txn.Deadline) > int64(txn.TimeStamp)+24*3600:
 		return reject(failureFutureDeadline)
-	case tx.Fee < nis.MinimumFee(tx):
+	case txn.Fee < tx.MinimumFee(txn):
 		return reject(failureInsufficientFee)
 	}
-	if tx.Type == nis.TypeMultisig {
-		if tx.Inner.Fee < nis.MinimumFee(tx.Inner) {
+	if txn.Type == tx.TypeMultisig {
+		if txn.Inner.Fee < tx.MinimumFee(txn.Inner) {
 			return reject(failureInsufficientFee)
 		}
-		for _, c := range tx.Cosignatures {
+		for _, c := range txn.Cosignatures {
 			if err := n.checkTimeAndFee(c); err != nil {
 				return err
 			}
@@ -414,19 +415,19 @@ func (n *Network) checkTimeAndFee(tx *nis.Transaction) error {
 
 // checkWrapper checks who signed a multisig wrapper and reports whether the
 // signatures suffice.
-func (n *Network) checkWrapper(tx *nis.Transaction) (bool, error) {
-	if tx.Inner.Type != nis.TypeTransfer && tx.Inner.Type != nis.TypeMultisigModification {
+func (n *Network) checkWrapper(txn *tx.Transaction) (bool, error) {
+	if txn.Inner.Type != tx.TypeTransfer && txn.Inner.Type != tx.TypeMultisigModification {
 		return false, reject(failureUnknown)
 	}
 	state := n.snaps[len(n.snaps)-1]
 	c := &change{net: n.opts.Network, accounts: state.accounts}
-	m := c.byKey(tx.Inner.Signer)
+	m := c.byKey(txn.Inner.Signer)
 	if !m.isMultisig() {
 		return false, reject(failureNoMatchingMultisig)
 	}
-	eligible, need := cosignersNeeded(m, tx.Inner)
+	eligible, need := cosignersNeeded(m, txn.Inner)
 	signed := map[nem.PublicKey]bool{}
-	for _, s := range append([]*nis.Transaction{tx}, tx.Cosignatures...) {
+	for _, s := range append([]*tx.Transaction{txn}, txn.Cosignatures...) {
 		if !slices.Contains(eligible, s.Signer) {
 			return false, reject(failureNotACosigner)
 		}
@@ -440,12 +441,12 @@ func (n *Network) checkWrapper(tx *nis.Transaction) (bool, error) {
 
 // cosignLocked adds an announced cosignature to its pending wrapper and
 // confirms the wrapper once it has enough.
-func (n *Network) cosignLocked(c *nis.Transaction) error {
+func (n *Network) cosignLocked(c *tx.Transaction) error {
 	p := n.findPending(func(p *pending) bool { return p.innerHash == c.OtherHash })
 	if p == nil {
 		return reject(failureNoMatchingMultisig)
 	}
-	w := *p.tx
+	w := *p.txn
 	w.Cosignatures = append(slices.Clone(w.Cosignatures), c)
 	if err := w.Verify(); err != nil {
 		return reject(failureSignature)
@@ -454,7 +455,7 @@ func (n *Network) cosignLocked(c *nis.Transaction) error {
 	if err != nil {
 		return err
 	}
-	p.tx = &w
+	p.txn = &w
 	if !ready {
 		return nil
 	}
@@ -471,39 +472,39 @@ func (n *Network) findPending(f func(*pending) bool) *pending {
 	return nil
 }
 
-// confirmLocked applies tx to the current state in a new block.
-func (n *Network) confirmLocked(tx *nis.Transaction, h nis.Hash) error {
+// confirmLocked applies txn to the current state in a new block.
+func (n *Network) confirmLocked(txn *tx.Transaction, h tx.Hash) error {
 	base := n.snaps[len(n.snaps)-1]
 	c := newChange(base, n.opts.Network)
-	rec := &record{hash: h, tx: tx}
-	signer := tx.Signer.Address(n.opts.Network)
-	switch tx.Type {
-	case nis.TypeTransfer:
+	rec := &record{hash: h, txn: txn}
+	signer := txn.Signer.Address(n.opts.Network)
+	switch txn.Type {
+	case tx.TypeTransfer:
 		if c.get(signer).isMultisig() {
 			return reject(failureNotAllowedMultisig)
 		}
-		if err := c.debit(signer, tx.Fee); err != nil {
+		if err := c.debit(signer, txn.Fee); err != nil {
 			return err
 		}
-		if err := c.applyTransfer(tx, signer); err != nil {
-			return err
-		}
-		rec.outgoing = []nem.Address{signer}
-		rec.incoming = []nem.Address{tx.Recipient}
-	case nis.TypeMultisigModification:
-		if err := c.debit(signer, tx.Fee); err != nil {
-			return err
-		}
-		if err := c.applyModification(tx, tx.Signer, false); err != nil {
+		if err := c.applyTransfer(txn, signer); err != nil {
 			return err
 		}
 		rec.outgoing = []nem.Address{signer}
-		rec.incoming = modified(tx, n.opts.Network)
-	case nis.TypeMultisig:
-		inner := tx.Inner
+		rec.incoming = []nem.Address{txn.Recipient}
+	case tx.TypeMultisigModification:
+		if err := c.debit(signer, txn.Fee); err != nil {
+			return err
+		}
+		if err := c.applyModification(txn, txn.Signer, false); err != nil {
+			return err
+		}
+		rec.outgoing = []nem.Address{signer}
+		rec.incoming = modified(txn, n.opts.Network)
+	case tx.TypeMultisig:
+		inner := txn.Inner
 		m := inner.Signer.Address(n.opts.Network)
-		fees := tx.Fee + inner.Fee
-		for _, s := range tx.Cosignatures {
+		fees := txn.Fee + inner.Fee
+		for _, s := range txn.Cosignatures {
 			fees += s.Fee
 		}
 		rec.outgoing = []nem.Address{m, signer}
@@ -513,7 +514,7 @@ func (n *Network) confirmLocked(tx *nis.Transaction, h nis.Hash) error {
 		if err := c.debit(m, fees); err != nil {
 			return err
 		}
-		if inner.Type == nis.TypeTransfer {
+		if inner.Type == tx.TypeTransfer {
 			if err := c.applyTransfer(inner, m); err != nil {
 				return err
 			}
@@ -525,15 +526,15 @@ func (n *Network) confirmLocked(tx *nis.Transaction, h nis.Hash) error {
 			rec.incoming = modified(inner, n.opts.Network)
 		}
 		c.reveal(inner.Signer)
-		for _, s := range tx.Cosignatures {
+		for _, s := range txn.Cosignatures {
 			c.reveal(s.Signer)
 		}
-		rec.innerHash, _ = tx.InnerHash()
+		rec.innerHash, _ = txn.InnerHash()
 	default:
 		return reject(failureUnknown)
 	}
-	c.reveal(tx.Signer)
-	js, err := tx.MarshalJSON()
+	c.reveal(txn.Signer)
+	js, err := txn.MarshalJSON()
 	if err != nil {
 		return err
 	}
@@ -546,9 +547,9 @@ func (n *Network) confirmLocked(tx *nis.Transaction, h nis.Hash) error {
 	return nil
 }
 
-func modified(tx *nis.Transaction, net nem.Network) []nem.Address {
-	out := make([]nem.Address, 0, len(tx.Modifications))
-	for _, m := range tx.Modifications {
+func modified(txn *tx.Transaction, net nem.Network) []nem.Address {
+	out := make([]nem.Address, 0, len(txn.Modifications))
+	for _, m := range txn.Modifications {
 		out = append(out, m.Cosignatory.Address(net))
 	}
 	return out
@@ -583,17 +584,17 @@ func (n *Network) viewAt(lag int64) view {
 }
 
 // announce handles a /transaction/announce body.
-func (n *Network) announce(st *nis.SignedTransaction) (code int, h, inner nis.Hash) {
-	tx, err := st.Transaction()
+func (n *Network) announce(st *tx.SignedTransaction) (code int, h, inner tx.Hash) {
+	txn, err := st.Transaction()
 	if err != nil {
-		return failureUnknown, st.Hash(), nis.Hash{}
+		return failureUnknown, st.Hash(), tx.Hash{}
 	}
-	if tx.Type == nis.TypeMultisig {
-		inner, _ = tx.InnerHash()
+	if txn.Type == tx.TypeMultisig {
+		inner, _ = txn.InnerHash()
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	h, _, err = n.submitLocked(tx, false)
+	h, _, err = n.submitLocked(txn, false)
 	if err != nil {
 		var ae *nis.AnnounceError
 		if errors.As(err, &ae) {

@@ -17,6 +17,7 @@ import (
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 var start = time.Date(2025, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -58,7 +59,7 @@ type owners struct {
 	net              *nistest.Network
 	device, a, b, c  *nem.PrivateKey
 	deviceAddr       nem.Address
-	conversion       nis.Hash
+	conversion       tx.Hash
 	heightAfterSetup int64
 }
 
@@ -179,10 +180,10 @@ func TestMultisigState(t *testing.T) {
 		t.Errorf("n-of-n: %+v", acct.MultisigInfo)
 	}
 	// A transfer of the 2-of-3 account needs two cosignatories.
-	if _, err := o.net.AddMultisigTransfer(o.device.PublicKey(), dev2.Address(nem.Testnet), 1, nis.Message{}, o.a); !errors.Is(err, nis.ErrRejected) {
+	if _, err := o.net.AddMultisigTransfer(o.device.PublicKey(), dev2.Address(nem.Testnet), 1, tx.Message{}, o.a); !errors.Is(err, nis.ErrRejected) {
 		t.Errorf("one signer of 2-of-3: %v", err)
 	}
-	h, err := o.net.AddMultisigTransfer(o.device.PublicKey(), dev2.Address(nem.Testnet), 1_000_000, nis.PlainMessage([]byte("hi")), o.b, d)
+	h, err := o.net.AddMultisigTransfer(o.device.PublicKey(), dev2.Address(nem.Testnet), 1_000_000, tx.PlainMessage([]byte("hi")), o.b, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,10 +219,10 @@ func TestValidation(t *testing.T) {
 	}{
 		"already multisig": {func() error { _, err := net.ConvertToMultisig(o.device, 1, d.PublicKey()); return err }(), 74},
 		"multisig signs transfer": {func() error {
-			_, err := net.AddTransfer(o.device, d.Address(nem.Testnet), 1, nis.Message{})
+			_, err := net.AddTransfer(o.device, d.Address(nem.Testnet), 1, tx.Message{})
 			return err
 		}(), 74},
-		"too poor": {func() error { _, err := net.AddTransfer(d, o.deviceAddr, 2_000_000_000, nis.Message{}); return err }(), 5},
+		"too poor": {func() error { _, err := net.AddTransfer(d, o.deviceAddr, 2_000_000_000, tx.Message{}); return err }(), 5},
 		"two removals": {func() error {
 			_, err := net.ModifyMultisig(o.device.PublicKey(), nil, []nem.PublicKey{o.a.PublicKey(), o.b.PublicKey()}, -1, o.c)
 			return err
@@ -236,34 +237,34 @@ func TestValidation(t *testing.T) {
 		}(), 82},
 		"cosigner becomes multisig": {func() error { _, err := net.ConvertToMultisig(o.a, 1, d.PublicKey()); return err }(), 81},
 		"low fee": {func() error {
-			tx := &nis.Transaction{Type: nis.TypeTransfer, Network: nem.Testnet, TimeStamp: now, Deadline: now + 60, Recipient: o.deviceAddr, Fee: 1}
-			tx.Sign(d)
-			_, err := net.AddTransaction(tx)
+			txn := &tx.Transaction{Type: tx.TypeTransfer, Network: nem.Testnet, TimeStamp: now, Deadline: now + 60, Recipient: o.deviceAddr, Fee: 1}
+			txn.Sign(d)
+			_, err := net.AddTransaction(txn)
 			return err
 		}(), 17},
 		"past deadline": {func() error {
-			tx := &nis.Transaction{Type: nis.TypeTransfer, Network: nem.Testnet, TimeStamp: now - 100, Deadline: now - 10, Recipient: o.deviceAddr, Fee: 50_000}
-			tx.Sign(d)
-			_, err := net.AddTransaction(tx)
+			txn := &tx.Transaction{Type: tx.TypeTransfer, Network: nem.Testnet, TimeStamp: now - 100, Deadline: now - 10, Recipient: o.deviceAddr, Fee: 50_000}
+			txn.Sign(d)
+			_, err := net.AddTransaction(txn)
 			return err
 		}(), 3},
 		"future": {func() error {
-			tx := &nis.Transaction{Type: nis.TypeTransfer, Network: nem.Testnet, TimeStamp: now + 100, Deadline: now + 200, Recipient: o.deviceAddr, Fee: 50_000}
-			tx.Sign(d)
-			_, err := net.AddTransaction(tx)
+			txn := &tx.Transaction{Type: tx.TypeTransfer, Network: nem.Testnet, TimeStamp: now + 100, Deadline: now + 200, Recipient: o.deviceAddr, Fee: 50_000}
+			txn.Sign(d)
+			_, err := net.AddTransaction(txn)
 			return err
 		}(), 10},
 		"bad signature": {func() error {
-			tx := &nis.Transaction{Type: nis.TypeTransfer, Network: nem.Testnet, TimeStamp: now, Deadline: now + 60, Recipient: o.deviceAddr, Fee: 50_000}
-			tx.Sign(d)
-			tx.Amount = 5
-			_, err := net.AddTransaction(tx)
+			txn := &tx.Transaction{Type: tx.TypeTransfer, Network: nem.Testnet, TimeStamp: now, Deadline: now + 60, Recipient: o.deviceAddr, Fee: 50_000}
+			txn.Sign(d)
+			txn.Amount = 5
+			_, err := net.AddTransaction(txn)
 			return err
 		}(), 8},
 		"wrong network": {func() error {
-			tx := &nis.Transaction{Type: nis.TypeTransfer, Network: nem.Mainnet, TimeStamp: now, Deadline: now + 60, Recipient: nem.PublicKey{1}.Address(nem.Mainnet), Fee: 50_000}
-			tx.Sign(d)
-			_, err := net.AddTransaction(tx)
+			txn := &tx.Transaction{Type: tx.TypeTransfer, Network: nem.Mainnet, TimeStamp: now, Deadline: now + 60, Recipient: nem.PublicKey{1}.Address(nem.Mainnet), Fee: 50_000}
+			txn.Sign(d)
+			_, err := net.AddTransaction(txn)
 			return err
 		}(), 20},
 	} {
@@ -373,7 +374,7 @@ func TestLagging(t *testing.T) {
 	if _, err := c.Transaction(ctx, h); !errors.Is(err, nis.ErrNotFound) {
 		t.Errorf("lagging node knows a future transaction: %v", err)
 	}
-	if list, _ := c.AllTransfers(ctx, o.deviceAddr, nis.Page{}); slices.ContainsFunc(list, func(ct *nis.ConfirmedTransaction) bool { return ct.Hash == h }) {
+	if list, _ := c.AllTransfers(ctx, o.deviceAddr, tx.Page{}); slices.ContainsFunc(list, func(ct *tx.ConfirmedTransaction) bool { return ct.Hash == h }) {
 		t.Errorf("lagging node lists a future transaction")
 	}
 	// Far behind: before the network's start, the chain is empty.
@@ -520,7 +521,7 @@ func TestTransactionsAndPaging(t *testing.T) {
 	net := nistest.NewNetwork(t, 2, fixed(3))
 	sender, dedicated := net.NewAccount(), net.NewAccount()
 	payload := append([]byte{0xfe, 'N', 'T', 'Y', 0x03}, bytes.Repeat([]byte{0x11}, 32)...)
-	h, err := net.AddTransfer(sender, dedicated.Address(nem.Testnet), 0, nis.PlainMessage(payload))
+	h, err := net.AddTransfer(sender, dedicated.Address(nem.Testnet), 0, tx.PlainMessage(payload))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -539,26 +540,26 @@ func TestTransactionsAndPaging(t *testing.T) {
 	if acct, _ := c0.Account(ctx, sender.Address(nem.Testnet)); acct.PublicKey != sender.PublicKey() {
 		t.Errorf("sender key not revealed")
 	}
-	in, err := c1.IncomingTransfers(ctx, dedicated.Address(nem.Testnet), nis.Page{})
+	in, err := c1.IncomingTransfers(ctx, dedicated.Address(nem.Testnet), tx.Page{})
 	if err != nil || len(in) != 2 || in[0].Hash != h { // the apostille, then the funding
 		t.Fatalf("incoming: %d, %v", len(in), err)
 	}
-	out, _ := c1.OutgoingTransfers(ctx, sender.Address(nem.Testnet), nis.Page{})
+	out, _ := c1.OutgoingTransfers(ctx, sender.Address(nem.Testnet), tx.Page{})
 	if len(out) != 1 || out[0].Hash != h {
 		t.Errorf("outgoing: %d", len(out))
 	}
 	// Page through 12 more transfers, 5 at a time; ids are node-local.
-	var hashes []nis.Hash
+	var hashes []tx.Hash
 	for i := range 12 {
-		h, err := net.AddTransfer(sender, dedicated.Address(nem.Testnet), uint64(i), nis.Message{})
+		h, err := net.AddTransfer(sender, dedicated.Address(nem.Testnet), uint64(i), tx.Message{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		hashes = append(hashes, h)
 	}
 	slices.Reverse(hashes)
-	var got []nis.Hash
-	page := nis.Page{Size: 5}
+	var got []tx.Hash
+	page := tx.Page{Size: 5}
 	for {
 		list, err := c0.AllTransfers(ctx, sender.Address(nem.Testnet), page)
 		if err != nil {
@@ -585,20 +586,20 @@ func TestTransactionsAndPaging(t *testing.T) {
 	if a.ID == b.ID || a.Height != b.Height {
 		t.Errorf("ids %d and %d on two nodes", a.ID, b.ID)
 	}
-	if small, _ := c0.AllTransfers(ctx, sender.Address(nem.Testnet), nis.Page{Size: 1}); len(small) != 5 {
+	if small, _ := c0.AllTransfers(ctx, sender.Address(nem.Testnet), tx.Page{Size: 1}); len(small) != 5 {
 		t.Errorf("page size 1 gave %d (NIS clamps to 5)", len(small))
 	}
 }
 
 // mustFunding returns the hash of the funding transfer of a (the oldest
 // incoming one).
-func mustFunding(t *testing.T, c *nis.Client, a nem.Address) []nis.Hash {
+func mustFunding(t *testing.T, c *nis.Client, a nem.Address) []tx.Hash {
 	t.Helper()
-	list, err := c.IncomingTransfers(context.Background(), a, nis.Page{Size: 100})
+	list, err := c.IncomingTransfers(context.Background(), a, tx.Page{Size: 100})
 	if err != nil || len(list) == 0 {
 		t.Fatalf("funding: %v", err)
 	}
-	return []nis.Hash{list[len(list)-1].Hash}
+	return []tx.Hash{list[len(list)-1].Hash}
 }
 
 func TestAnnounce(t *testing.T) {
@@ -606,9 +607,9 @@ func TestAnnounce(t *testing.T) {
 	o := setup(t, 2)
 	c := o.net.Node(0).Client()
 	now := nem.TimestampOf(o.net.Time())
-	tx := &nis.Transaction{Type: nis.TypeTransfer, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600, Recipient: o.deviceAddr, Amount: 7}
-	tx.Fee = nis.MinimumFee(tx)
-	st, err := tx.Sign(o.a)
+	txn := &tx.Transaction{Type: tx.TypeTransfer, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600, Recipient: o.deviceAddr, Amount: 7}
+	txn.Fee = tx.MinimumFee(txn)
+	st, err := txn.Sign(o.a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -631,10 +632,10 @@ func TestAnnounce(t *testing.T) {
 
 	// A multisig change announced by a waits for b's cosignature.
 	d := o.net.NewAccount()
-	w := &nis.Transaction{Type: nis.TypeMultisig, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600,
-		Inner: &nis.Transaction{Type: nis.TypeMultisigModification, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600,
-			Signer: o.device.PublicKey(), Modifications: []nis.Modification{{Type: nis.AddCosignatory, Cosignatory: d.PublicKey()}}}}
-	w.Inner.Fee, w.Fee = nis.MinimumFee(w.Inner), nis.MinimumFee(w)
+	w := &tx.Transaction{Type: tx.TypeMultisig, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600,
+		Inner: &tx.Transaction{Type: tx.TypeMultisigModification, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600,
+			Signer: o.device.PublicKey(), Modifications: []tx.Modification{{Type: tx.AddCosignatory, Cosignatory: d.PublicKey()}}}}
+	w.Inner.Fee, w.Fee = tx.MinimumFee(w.Inner), tx.MinimumFee(w)
 	st, err = w.Sign(o.a)
 	if err != nil {
 		t.Fatal(err)
@@ -654,7 +655,7 @@ func TestAnnounce(t *testing.T) {
 			t.Fatalf("unconfirmed for %s: %v, %v", who, list, err)
 		}
 	}
-	cos, _ := nis.NewCosignature(w, now, now+3600)
+	cos, _ := tx.NewCosignature(w, now, now+3600)
 	cst, err := cos.Sign(o.b)
 	if err != nil {
 		t.Fatal(err)
@@ -701,7 +702,7 @@ func TestHashRetentionAndFeatures(t *testing.T) {
 		t.Errorf("after 37 h: %v", err)
 	}
 	// Transfers lists still have it, as NIS's do.
-	if list, _ := c.AllTransfers(ctx, o.deviceAddr, nis.Page{}); len(list) == 0 || list[0].Hash != o.conversion {
+	if list, _ := c.AllTransfers(ctx, o.deviceAddr, tx.Page{}); len(list) == 0 || list[0].Hash != o.conversion {
 		t.Errorf("transfer list lost the conversion")
 	}
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,8 +11,8 @@ import (
 
 	"github.com/nemiot/nemiot/internal/sharedtest"
 	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/nis"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // shape adds the key paths of a JSON value to out ("meta.cosignatories[].address"),
@@ -60,13 +59,9 @@ func shapeOf(t *testing.T, b []byte) []string {
 // real NIS nodes answered (the shared fixtures), key by key: the same
 // fields, nulls, empty objects and lists.
 func TestShapesMatchFixtures(t *testing.T) {
-	dir := sharedtest.Path(t, "nis-fixtures")
+	// The fixtures vendored for package nis (see its testdata/nis-fixtures/README.md).
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
+		return sharedtest.ReadFile(t, filepath.Join("..", "testdata", "nis-fixtures", name))
 	}
 	net := nistest.NewNetwork(t, 1, fixed(4))
 	owner, other := net.NewAccount(), net.NewAccount()
@@ -76,7 +71,7 @@ func TestShapesMatchFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := net.AddTransfer(owner, device.Address(nem.Testnet), 5_000_000, nis.PlainMessage([]byte("fund device"))); err != nil {
+	if _, err := net.AddTransfer(owner, device.Address(nem.Testnet), 5_000_000, tx.PlainMessage([]byte("fund device"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := net.ConvertToMultisig(device, 1, owner.PublicKey()); err != nil {
@@ -103,7 +98,7 @@ func TestShapesMatchFixtures(t *testing.T) {
 		{"error-hash-not-found.json", "/transaction/get?hash=" + strings.Repeat("ab", 32)},
 	}
 	// The plain account has signed something (so its key is known).
-	if _, err := net.AddTransfer(other, owner.Address(nem.Testnet), 1, nis.Message{}); err != nil {
+	if _, err := net.AddTransfer(other, owner.Address(nem.Testnet), 1, tx.Message{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range cases {
@@ -126,10 +121,10 @@ func TestShapesMatchFixtures(t *testing.T) {
 	}
 	e := net.NewAccount()
 	now := nem.TimestampOf(net.Time())
-	w := &nis.Transaction{Type: nis.TypeMultisig, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600,
-		Inner: &nis.Transaction{Type: nis.TypeMultisigModification, Network: nem.Testnet, Version: 1, TimeStamp: now, Deadline: now + 3600,
-			Signer: d.PublicKey(), Modifications: []nis.Modification{{Type: nis.AddCosignatory, Cosignatory: e.PublicKey()}}}}
-	w.Inner.Fee, w.Fee = nis.MinimumFee(w.Inner), nis.MinimumFee(w)
+	w := &tx.Transaction{Type: tx.TypeMultisig, Network: nem.Testnet, TimeStamp: now, Deadline: now + 3600,
+		Inner: &tx.Transaction{Type: tx.TypeMultisigModification, Network: nem.Testnet, Version: 1, TimeStamp: now, Deadline: now + 3600,
+			Signer: d.PublicKey(), Modifications: []tx.Modification{{Type: tx.AddCosignatory, Cosignatory: e.PublicKey()}}}}
+	w.Inner.Fee, w.Fee = tx.MinimumFee(w.Inner), tx.MinimumFee(w)
 	// Make the account 2-of-2 so that the announced change waits for a
 	// cosignature.
 	if _, err := net.ModifyMultisig(d.PublicKey(), nil, nil, 1, o2); err != nil {
@@ -148,7 +143,7 @@ func TestShapesMatchFixtures(t *testing.T) {
 	if got, want := shapeOf(t, body), shapeOf(t, read("account-unconfirmed-pending-modification.json")); code != 200 || !slices.Equal(got, want) {
 		t.Errorf("unconfirmed differs:\n got %v\nwant %v", diff(got, want), diff(want, got))
 	}
-	c, _ := nis.NewCosignature(w, now, now+3600)
+	c, _ := tx.NewCosignature(w, now, now+3600)
 	cst, _ := c.Sign(owner)
 	if _, err := net.Node(0).Client().Announce(t.Context(), cst); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // account is one account's state at some height. Values are never modified
@@ -43,9 +44,9 @@ type record struct {
 	seq       int64 // 1, 2, … in confirmation order (per network)
 	height    int64
 	blockTime time.Time
-	hash      nis.Hash
-	innerHash nis.Hash // multisig wrappers only
-	tx        *nis.Transaction
+	hash      tx.Hash
+	innerHash tx.Hash // multisig wrappers only
+	txn       *tx.Transaction
 	json      []byte        // the transaction's NIS JSON
 	incoming  []nem.Address // accounts that list it under /account/transfers/incoming
 	outgoing  []nem.Address // … and under /outgoing
@@ -57,9 +58,9 @@ func (r *record) touches(a nem.Address, in, out bool) bool {
 
 // pending is a multisig wrapper waiting for cosignatures.
 type pending struct {
-	tx        *nis.Transaction
-	hash      nis.Hash
-	innerHash nis.Hash
+	txn       *tx.Transaction
+	hash      tx.Hash
+	innerHash tx.Hash
 }
 
 // change builds the next snapshot from a base one, copying accounts on write.
@@ -185,20 +186,20 @@ func (c *change) credit(a nem.Address, amount uint64) {
 
 // applyTransfer moves XEM from the signer (or the multisig account of a
 // wrapped transfer) to the recipient. Mosaics are accepted but not tracked.
-func (c *change) applyTransfer(tx *nis.Transaction, payer nem.Address) error {
-	if tx.Recipient.Network() != c.net {
+func (c *change) applyTransfer(txn *tx.Transaction, payer nem.Address) error {
+	if txn.Recipient.Network() != c.net {
 		return reject(failureWrongNetwork)
 	}
-	if err := c.debit(payer, tx.Amount); err != nil {
+	if err := c.debit(payer, txn.Amount); err != nil {
 		return err
 	}
-	c.credit(tx.Recipient, tx.Amount)
+	c.credit(txn.Recipient, txn.Amount)
 	return nil
 }
 
 // applyModification changes the multisig configuration of the account with
 // key signer, with the rules of NIS's multisig validators.
-func (c *change) applyModification(tx *nis.Transaction, signer nem.PublicKey, wrapped bool) error {
+func (c *change) applyModification(txn *tx.Transaction, signer nem.PublicKey, wrapped bool) error {
 	m := c.byKey(signer)
 	if !wrapped && m.isMultisig() {
 		return reject(failureNotAllowedMultisig)
@@ -209,13 +210,13 @@ func (c *change) applyModification(tx *nis.Transaction, signer nem.PublicKey, wr
 	set := slices.Clone(m.cosigners)
 	seen := map[nem.PublicKey]bool{}
 	deletes := 0
-	for _, mod := range tx.Modifications {
+	for _, mod := range txn.Modifications {
 		if seen[mod.Cosignatory] {
 			return reject(failureRedundant)
 		}
 		seen[mod.Cosignatory] = true
 		switch mod.Type {
-		case nis.AddCosignatory:
+		case tx.AddCosignatory:
 			if mod.Cosignatory == signer {
 				return reject(failureInvalidCosigners)
 			}
@@ -226,7 +227,7 @@ func (c *change) applyModification(tx *nis.Transaction, signer nem.PublicKey, wr
 				return reject(failureMultisigCannotCosign)
 			}
 			set = append(set, mod.Cosignatory)
-		case nis.RemoveCosignatory:
+		case tx.RemoveCosignatory:
 			deletes++
 			if deletes > 1 {
 				return reject(failureMultipleDeletes)
@@ -240,15 +241,15 @@ func (c *change) applyModification(tx *nis.Transaction, signer nem.PublicKey, wr
 	if len(set) > nis.MaxCosignatories {
 		return reject(failureTooManyCosigners)
 	}
-	newMin := m.minCos + int(tx.MinCosignatoriesChange)
+	newMin := m.minCos + int(txn.MinCosignatoriesChange)
 	if newMin < 0 || newMin > len(set) {
 		return reject(failureMinOutOfRange)
 	}
 	self := signer.Address(c.net)
-	for _, mod := range tx.Modifications {
+	for _, mod := range txn.Modifications {
 		c.reveal(mod.Cosignatory)
 		cos := c.mut(mod.Cosignatory.Address(c.net))
-		if mod.Type == nis.AddCosignatory {
+		if mod.Type == tx.AddCosignatory {
 			cos.cosignerOf = append(cos.cosignerOf, self)
 			slices.SortFunc(cos.cosignerOf, cmpAddr)
 		} else {
@@ -267,12 +268,12 @@ func (c *change) applyModification(tx *nis.Transaction, signer nem.PublicKey, wr
 // cosignersNeeded returns the accounts allowed to approve a multisig
 // wrapper of m and how many of them must, by NIS's rule: the threshold
 // (0 means all), where an account being removed neither signs nor counts.
-func cosignersNeeded(m *account, inner *nis.Transaction) (eligible []nem.PublicKey, need int) {
+func cosignersNeeded(m *account, inner *tx.Transaction) (eligible []nem.PublicKey, need int) {
 	eligible = m.cosigners
 	removing := false
-	if inner.Type == nis.TypeMultisigModification {
+	if inner.Type == tx.TypeMultisigModification {
 		for _, mod := range inner.Modifications {
-			if mod.Type == nis.RemoveCosignatory {
+			if mod.Type == tx.RemoveCosignatory {
 				eligible = slices.DeleteFunc(slices.Clone(eligible), func(k nem.PublicKey) bool { return k == mod.Cosignatory })
 				removing = true
 			}

@@ -1,4 +1,4 @@
-package nis
+package tx
 
 import (
 	"bytes"

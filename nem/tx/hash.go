@@ -1,4 +1,4 @@
-package nis
+package tx
 
 import (
 	"encoding/hex"
@@ -9,14 +9,15 @@ import (
 // serialization without signatures (see [Transaction.Hash]).
 type Hash [32]byte
 
-// ParseHash reads a hash written as 64 hex characters, in any case.
+// ParseHash reads a hash written as 64 hex characters, in any case. Other
+// text fails with [ErrInvalidHash].
 func ParseHash(s string) (Hash, error) {
 	var h Hash
 	if len(s) != 64 {
-		return h, fmt.Errorf("nis: hash has %d characters, want 64", len(s))
+		return h, fmt.Errorf("%w: %d characters, want 64", ErrInvalidHash, len(s))
 	}
 	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
-		return Hash{}, fmt.Errorf("nis: hash is not hex: %q", s)
+		return Hash{}, fmt.Errorf("%w: not hex: %q", ErrInvalidHash, s)
 	}
 	return h, nil
 }

@@ -1,4 +1,4 @@
-package nis_test
+package tx_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/nemiot/nemiot/internal/sharedtest"
 	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // txVector is one case of testdata/vectors/transactions.json (nem-sdk).
@@ -63,67 +63,67 @@ func unhex(t testing.TB, s string) []byte {
 // TestTransactionVectors checks serialization, hash and signature of every
 // nem-sdk vector, by way of the JSON form, the binary form and Sign.
 func TestTransactionVectors(t *testing.T) {
-	types := map[nis.TransactionType]int{}
+	types := map[tx.TransactionType]int{}
 	for _, v := range txVectors(t) {
 		t.Run(v.ID, func(t *testing.T) {
 			data, hash, sig := unhex(t, v.Data), mustHash(t, v.Hash), unhex(t, v.Signature)
-			tx, err := nis.ParseTransactionJSON(v.Tx)
+			txn, err := tx.ParseTransactionJSON(v.Tx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			types[tx.Type]++
-			if n, _ := nem.ParseNetwork(v.Network); tx.Network != n {
-				t.Errorf("network %s, want %s", tx.Network, v.Network)
+			types[txn.Type]++
+			if n, _ := nem.ParseNetwork(v.Network); txn.Network != n {
+				t.Errorf("network %s, want %s", txn.Network, v.Network)
 			}
-			got, err := tx.Serialize()
+			got, err := txn.Serialize()
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, data) {
 				t.Fatalf("Serialize\n got %x\nwant %x", got, data)
 			}
-			if h, err := tx.Hash(); err != nil || h != hash {
+			if h, err := txn.Hash(); err != nil || h != hash {
 				t.Errorf("Hash %s, want %s (%v)", h, hash, err)
 			}
 			if v.InnerHash != "" {
-				ih, err := tx.InnerHash()
+				ih, err := txn.InnerHash()
 				if err != nil || ih != mustHash(t, v.InnerHash) {
 					t.Errorf("InnerHash %s, want %s (%v)", ih, v.InnerHash, err)
 				}
-				inner, _ := tx.Inner.Serialize()
+				inner, _ := txn.Inner.Serialize()
 				if !bytes.Equal(inner, unhex(t, v.InnerData)) {
 					t.Errorf("inner bytes %x, want %s", inner, v.InnerData)
 				}
-				if tx.Inner.Signer != mustPrivate(t, v.Multisig).PublicKey() {
+				if txn.Inner.Signer != mustPrivate(t, v.Multisig).PublicKey() {
 					t.Errorf("inner signer is not the multisig account")
 				}
-			} else if _, err := tx.InnerHash(); !errors.Is(err, nis.ErrInvalidTransaction) {
-				t.Errorf("InnerHash of a %s: %v", tx.Type, err)
+			} else if _, err := txn.InnerHash(); !errors.Is(err, tx.ErrInvalidTransaction) {
+				t.Errorf("InnerHash of a %s: %v", txn.Type, err)
 			}
 
 			// Signing reproduces nem-sdk's signature.
 			key := mustPrivate(t, v.SignerPrivateKey)
-			st, err := tx.Sign(key)
+			st, err := txn.Sign(key)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(st.Data, data) || !bytes.Equal(st.Signature[:], sig) || st.Hash() != hash {
 				t.Errorf("Sign: data %x signature %s", st.Data, st.Signature)
 			}
-			if err := tx.Verify(); err != nil {
+			if err := txn.Verify(); err != nil {
 				t.Errorf("Verify: %v", err)
 			}
-			bad := *tx
+			bad := *txn
 			bad.Signature[10] ^= 0x40
-			if err := bad.Verify(); !errors.Is(err, nis.ErrBadSignature) {
+			if err := bad.Verify(); !errors.Is(err, tx.ErrBadSignature) {
 				t.Errorf("Verify of a damaged signature: %v", err)
 			}
-			if _, err := tx.Sign(mustPrivate(t, "0000000000000000000000000000000000000000000000000000000000000001")); !errors.Is(err, nis.ErrInvalidTransaction) {
+			if _, err := txn.Sign(mustPrivate(t, "0000000000000000000000000000000000000000000000000000000000000001")); !errors.Is(err, tx.ErrInvalidTransaction) {
 				t.Errorf("Sign with another key than Signer: %v", err)
 			}
 
 			// The binary form decodes back to the same transaction.
-			dec, err := nis.DecodeTransaction(data)
+			dec, err := tx.DecodeTransaction(data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,20 +135,20 @@ func TestTransactionVectors(t *testing.T) {
 				t.Errorf("decoded: %v", err)
 			}
 			// And so does the JSON form this package writes.
-			js, err := tx.MarshalJSON()
+			js, err := txn.MarshalJSON()
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := nis.ParseTransactionJSON(js)
+			back, err := tx.ParseTransactionJSON(js)
 			if err != nil {
 				t.Fatalf("%v in %s", err, js)
 			}
-			if again, _ := back.Serialize(); !bytes.Equal(again, data) || back.Signature != tx.Signature {
+			if again, _ := back.Serialize(); !bytes.Equal(again, data) || back.Signature != txn.Signature {
 				t.Errorf("JSON round trip differs: %s", js)
 			}
 			// The announce body.
 			body, _ := json.Marshal(st)
-			var st2 nis.SignedTransaction
+			var st2 tx.SignedTransaction
 			if err := json.Unmarshal(body, &st2); err != nil || !bytes.Equal(st2.Data, data) || st2.Signature != st.Signature {
 				t.Errorf("announce body %s: %v", body, err)
 			}
@@ -157,7 +157,7 @@ func TestTransactionVectors(t *testing.T) {
 			}
 		})
 	}
-	for _, typ := range []nis.TransactionType{nis.TypeTransfer, nis.TypeMultisigModification, nis.TypeMultisig, nis.TypeMultisigSignature} {
+	for _, typ := range []tx.TransactionType{tx.TypeTransfer, tx.TypeMultisigModification, tx.TypeMultisig, tx.TypeMultisigSignature} {
 		if types[typ] == 0 {
 			t.Errorf("no vector of type %s", typ)
 		}
@@ -191,18 +191,18 @@ func TestBuildTransactions(t *testing.T) {
 		}
 		net, _ := nem.ParseNetwork(v.Network)
 		key := mustPrivate(t, v.SignerPrivateKey)
-		tx := &nis.Transaction{
-			Type: nis.TransactionType(w.Type), Network: net,
+		txn := &tx.Transaction{
+			Type: tx.TransactionType(w.Type), Network: net,
 			TimeStamp: nem.Timestamp(w.TimeStamp), Deadline: nem.Timestamp(w.Deadline), Fee: w.Fee,
 		}
-		switch tx.Type {
-		case nis.TypeTransfer:
-			tx.Recipient, tx.Amount = mustAddress(t, w.Recipient), w.Amount
+		switch txn.Type {
+		case tx.TypeTransfer:
+			txn.Recipient, txn.Amount = mustAddress(t, w.Recipient), w.Amount
 			switch {
 			case v.Encryption != nil:
 				e := v.Encryption
 				rnd := bytes.NewReader(append(unhex(t, e.Salt), unhex(t, e.IV)...))
-				msg, err := nis.EncryptMessage(rnd, key, mustKey(t, e.RecipientPublicKey), unhex(t, e.Plaintext))
+				msg, err := tx.EncryptMessage(rnd, key, mustKey(t, e.RecipientPublicKey), unhex(t, e.Plaintext))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -213,44 +213,44 @@ func TestBuildTransactions(t *testing.T) {
 				if err != nil || !bytes.Equal(plain, unhex(t, e.Plaintext)) {
 					t.Errorf("%s: Decrypt %q, %v", v.ID, plain, err)
 				}
-				tx.Message = msg
+				txn.Message = msg
 			case w.Message.Payload != "":
-				tx.Message = nis.PlainMessage(unhex(t, w.Message.Payload))
+				txn.Message = tx.PlainMessage(unhex(t, w.Message.Payload))
 			}
-			if fee := nis.MinimumFee(tx); fee != w.Fee {
+			if fee := tx.MinimumFee(txn); fee != w.Fee {
 				t.Errorf("%s: MinimumFee %d, nem-sdk %d", v.ID, fee, w.Fee)
 			}
-		case nis.TypeMultisigModification:
+		case tx.TypeMultisigModification:
 			for _, m := range w.Modifications {
-				tx.Modifications = append(tx.Modifications, nis.Modification{Type: nis.ModificationType(m.ModificationType), Cosignatory: mustKey(t, m.CosignatoryAccount)})
+				txn.Modifications = append(txn.Modifications, tx.Modification{Type: tx.ModificationType(m.ModificationType), Cosignatory: mustKey(t, m.CosignatoryAccount)})
 			}
-			if len(v.Cosignatories) != len(tx.Modifications) {
-				t.Fatalf("%s: %d cosignatory keys for %d modifications", v.ID, len(v.Cosignatories), len(tx.Modifications))
+			if len(v.Cosignatories) != len(txn.Modifications) {
+				t.Fatalf("%s: %d cosignatory keys for %d modifications", v.ID, len(v.Cosignatories), len(txn.Modifications))
 			}
 			for _, c := range v.Cosignatories {
 				k := mustPrivate(t, c).PublicKey()
-				if !slices.ContainsFunc(tx.Modifications, func(m nis.Modification) bool { return m.Cosignatory == k }) {
+				if !slices.ContainsFunc(txn.Modifications, func(m tx.Modification) bool { return m.Cosignatory == k }) {
 					t.Errorf("%s: cosignatory %s not added", v.ID, k)
 				}
 			}
-			rand.Shuffle(len(tx.Modifications), func(i, j int) {
-				tx.Modifications[i], tx.Modifications[j] = tx.Modifications[j], tx.Modifications[i]
+			rand.Shuffle(len(txn.Modifications), func(i, j int) {
+				txn.Modifications[i], txn.Modifications[j] = txn.Modifications[j], txn.Modifications[i]
 			})
 			if w.MinCosignatories != nil {
-				tx.MinCosignatoriesChange = w.MinCosignatories.RelativeChange
+				txn.MinCosignatoriesChange = w.MinCosignatories.RelativeChange
 			} else {
-				tx.Version = 1 // nem-sdk writes relative change 0 as version 1
+				txn.Version = 1 // nem-sdk writes relative change 0 as version 1
 			}
-			if fee := nis.MinimumFee(tx); fee != w.Fee {
+			if fee := tx.MinimumFee(txn); fee != w.Fee {
 				t.Errorf("%s: MinimumFee %d, nem-sdk %d", v.ID, fee, w.Fee)
 			}
 		default:
 			continue
 		}
-		if tx.VersionField() != w.Version {
-			t.Errorf("%s: version field %d, want %d", v.ID, tx.VersionField(), w.Version)
+		if txn.VersionField() != w.Version {
+			t.Errorf("%s: version field %d, want %d", v.ID, txn.VersionField(), w.Version)
 		}
-		st, err := tx.Sign(key)
+		st, err := txn.Sign(key)
 		if err != nil {
 			t.Fatalf("%s: %v", v.ID, err)
 		}
@@ -278,7 +278,7 @@ func TestFixtureMultisigModification(t *testing.T) {
 	for _, e := range keys.Keys {
 		k[e.Role] = mustPrivate(t, e.PrivateKey)
 	}
-	var req nis.SignedTransaction
+	var req tx.SignedTransaction
 	if err := json.Unmarshal(fixture(t, "request-announce-multisig.json"), &req); err != nil {
 		t.Fatal(err)
 	}
@@ -287,16 +287,16 @@ func TestFixtureMultisigModification(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts, dl := fromFixture.TimeStamp, fromFixture.Deadline
-	w := &nis.Transaction{
-		Type: nis.TypeMultisig, Network: nem.Mainnet, TimeStamp: ts, Deadline: dl,
-		Inner: &nis.Transaction{
-			Type: nis.TypeMultisigModification, Network: nem.Mainnet, Version: 1, TimeStamp: ts, Deadline: dl,
+	w := &tx.Transaction{
+		Type: tx.TypeMultisig, Network: nem.Mainnet, TimeStamp: ts, Deadline: dl,
+		Inner: &tx.Transaction{
+			Type: tx.TypeMultisigModification, Network: nem.Mainnet, Version: 1, TimeStamp: ts, Deadline: dl,
 			Signer:        k["device2of3"].PublicKey(),
-			Modifications: []nis.Modification{{Type: nis.AddCosignatory, Cosignatory: k["ownerE"].PublicKey()}},
+			Modifications: []tx.Modification{{Type: tx.AddCosignatory, Cosignatory: k["ownerE"].PublicKey()}},
 		},
 	}
-	w.Inner.Fee = nis.MinimumFee(w.Inner)
-	w.Fee = nis.MinimumFee(w)
+	w.Inner.Fee = tx.MinimumFee(w.Inner)
+	w.Fee = tx.MinimumFee(w)
 	st, err := w.Sign(k["ownerA"])
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +314,7 @@ func TestFixtureMultisigModification(t *testing.T) {
 	if err := json.Unmarshal(fixture(t, "transaction-get-multisig-modification-confirmed.json"), &got); err != nil {
 		t.Fatal(err)
 	}
-	confirmed, err := nis.ParseTransactionJSON(got.Transaction)
+	confirmed, err := tx.ParseTransactionJSON(got.Transaction)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestFixtureMultisigModification(t *testing.T) {
 		t.Fatalf("%d cosignatures", len(confirmed.Cosignatures))
 	}
 	fc := confirmed.Cosignatures[0]
-	c, err := nis.NewCosignature(w, fc.TimeStamp, fc.Deadline)
+	c, err := tx.NewCosignature(w, fc.TimeStamp, fc.Deadline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestFixtureMultisigModification(t *testing.T) {
 	if c.Signature != fc.Signature || c.Fee != fc.Fee || c.OtherHash != mustHash(t, got.Meta.InnerHash.Data) {
 		t.Errorf("cosignature %+v, want %+v", c, fc)
 	}
-	w.Cosignatures = []*nis.Transaction{c}
+	w.Cosignatures = []*tx.Transaction{c}
 	if err := w.Verify(); err != nil {
 		t.Error(err)
 	}
@@ -343,8 +343,8 @@ func TestFixtureMultisigModification(t *testing.T) {
 	c2 := *c
 	c2.OtherHash[0] ^= 1
 	c2.Sign(k["ownerB"])
-	w.Cosignatures = []*nis.Transaction{&c2}
-	if err := w.Verify(); !errors.Is(err, nis.ErrHashMismatch) {
+	w.Cosignatures = []*tx.Transaction{&c2}
+	if err := w.Verify(); !errors.Is(err, tx.ErrHashMismatch) {
 		t.Errorf("foreign cosignature: %v", err)
 	}
 }
@@ -365,24 +365,24 @@ func TestTamperedBytes(t *testing.T) {
 		for i := range data {
 			d := slices.Clone(data)
 			d[i] ^= 0x01
-			tx, err := nis.DecodeTransaction(d)
+			txn, err := tx.DecodeTransaction(d)
 			if err != nil {
-				if !errors.Is(err, nis.ErrInvalidTransaction) && !errors.Is(err, nis.ErrUnsupportedType) {
+				if !errors.Is(err, tx.ErrInvalidTransaction) && !errors.Is(err, tx.ErrUnsupportedType) {
 					t.Errorf("%s byte %d: %v", v.ID, i, err)
 				}
 				continue
 			}
-			tx.Signature = sig
-			if err := tx.Verify(); err == nil {
+			txn.Signature = sig
+			if err := txn.Verify(); err == nil {
 				t.Errorf("%s: byte %d flipped still verifies", v.ID, i)
 			}
 		}
 		for n := range data {
-			if _, err := nis.DecodeTransaction(data[:n]); err == nil {
+			if _, err := tx.DecodeTransaction(data[:n]); err == nil {
 				t.Errorf("%s: %d of %d bytes decode", v.ID, n, len(data))
 			}
 		}
-		if _, err := nis.DecodeTransaction(append(slices.Clone(data), 0)); err == nil {
+		if _, err := tx.DecodeTransaction(append(slices.Clone(data), 0)); err == nil {
 			t.Errorf("%s: trailing byte decodes", v.ID)
 		}
 	}
@@ -391,57 +391,57 @@ func TestTamperedBytes(t *testing.T) {
 func TestSerializeRefuses(t *testing.T) {
 	key := nem.PublicKey{9}
 	to := nem.PublicKey{8}.Address(nem.Testnet)
-	base := func() *nis.Transaction {
-		return &nis.Transaction{Type: nis.TypeTransfer, Network: nem.Testnet, Signer: key, Recipient: to, TimeStamp: 1, Deadline: 2}
+	base := func() *tx.Transaction {
+		return &tx.Transaction{Type: tx.TypeTransfer, Network: nem.Testnet, Signer: key, Recipient: to, TimeStamp: 1, Deadline: 2}
 	}
-	mod := func() *nis.Transaction {
-		tx := base()
-		tx.Type = nis.TypeMultisigModification
-		tx.Modifications = []nis.Modification{{Type: nis.AddCosignatory, Cosignatory: nem.PublicKey{5}}}
-		return tx
+	mod := func() *tx.Transaction {
+		txn := base()
+		txn.Type = tx.TypeMultisigModification
+		txn.Modifications = []tx.Modification{{Type: tx.AddCosignatory, Cosignatory: nem.PublicKey{5}}}
+		return txn
 	}
 	for name, tc := range map[string]struct {
-		tx   *nis.Transaction
+		txn  *tx.Transaction
 		want error
 	}{
-		"unsupported type": {&nis.Transaction{Type: nis.TypeImportanceTransfer, Network: nem.Testnet, Signer: key}, nis.ErrUnsupportedType},
-		"no network":       {func() *nis.Transaction { tx := base(); tx.Network = 0; return tx }(), nis.ErrInvalidTransaction},
-		"no signer":        {func() *nis.Transaction { tx := base(); tx.Signer = nem.PublicKey{}; return tx }(), nis.ErrInvalidTransaction},
-		"no recipient":     {func() *nis.Transaction { tx := base(); tx.Recipient = nem.Address{}; return tx }(), nis.ErrInvalidTransaction},
-		"version 3":        {func() *nis.Transaction { tx := base(); tx.Version = 3; return tx }(), nis.ErrInvalidTransaction},
-		"message type 3": {func() *nis.Transaction {
-			tx := base()
-			tx.Message = nis.Message{Type: 3, Payload: []byte{1}}
-			return tx
-		}(), nis.ErrInvalidTransaction},
-		"mosaics in v1": {func() *nis.Transaction {
-			tx := base()
-			tx.Version = 1
-			tx.Mosaics = []nis.Mosaic{{"nem", "xem", 1}}
-			return tx
-		}(), nis.ErrInvalidTransaction},
-		"empty mosaic name": {func() *nis.Transaction { tx := base(); tx.Mosaics = []nis.Mosaic{{"nem", "", 1}}; return tx }(), nis.ErrInvalidTransaction},
-		"modification type": {func() *nis.Transaction { tx := mod(); tx.Modifications[0].Type = 3; return tx }(), nis.ErrInvalidTransaction},
-		"zero cosignatory":  {func() *nis.Transaction { tx := mod(); tx.Modifications[0].Cosignatory = nem.PublicKey{}; return tx }(), nis.ErrInvalidTransaction},
-		"v1 with min":       {func() *nis.Transaction { tx := mod(); tx.Version = 1; tx.MinCosignatoriesChange = 1; return tx }(), nis.ErrInvalidTransaction},
-		"v1 empty":          {func() *nis.Transaction { tx := mod(); tx.Version = 1; tx.Modifications = nil; return tx }(), nis.ErrInvalidTransaction},
-		"wrapper no inner":  {func() *nis.Transaction { tx := base(); tx.Type = nis.TypeMultisig; return tx }(), nis.ErrInvalidTransaction},
-		"wrapped wrapper": {func() *nis.Transaction {
-			tx := base()
-			tx.Type = nis.TypeMultisig
-			tx.Inner = &nis.Transaction{Type: nis.TypeMultisig, Network: nem.Testnet, Signer: key, Inner: base()}
-			return tx
-		}(), nis.ErrInvalidTransaction},
-		"signature no account": {func() *nis.Transaction { tx := base(); tx.Type = nis.TypeMultisigSignature; return tx }(), nis.ErrInvalidTransaction},
+		"unsupported type": {&tx.Transaction{Type: tx.TypeImportanceTransfer, Network: nem.Testnet, Signer: key}, tx.ErrUnsupportedType},
+		"no network":       {func() *tx.Transaction { txn := base(); txn.Network = 0; return txn }(), tx.ErrInvalidTransaction},
+		"no signer":        {func() *tx.Transaction { txn := base(); txn.Signer = nem.PublicKey{}; return txn }(), tx.ErrInvalidTransaction},
+		"no recipient":     {func() *tx.Transaction { txn := base(); txn.Recipient = nem.Address{}; return txn }(), tx.ErrInvalidTransaction},
+		"version 3":        {func() *tx.Transaction { txn := base(); txn.Version = 3; return txn }(), tx.ErrInvalidTransaction},
+		"message type 3": {func() *tx.Transaction {
+			txn := base()
+			txn.Message = tx.Message{Type: 3, Payload: []byte{1}}
+			return txn
+		}(), tx.ErrInvalidTransaction},
+		"mosaics in v1": {func() *tx.Transaction {
+			txn := base()
+			txn.Version = 1
+			txn.Mosaics = []tx.Mosaic{{"nem", "xem", 1}}
+			return txn
+		}(), tx.ErrInvalidTransaction},
+		"empty mosaic name": {func() *tx.Transaction { txn := base(); txn.Mosaics = []tx.Mosaic{{"nem", "", 1}}; return txn }(), tx.ErrInvalidTransaction},
+		"modification type": {func() *tx.Transaction { txn := mod(); txn.Modifications[0].Type = 3; return txn }(), tx.ErrInvalidTransaction},
+		"zero cosignatory":  {func() *tx.Transaction { txn := mod(); txn.Modifications[0].Cosignatory = nem.PublicKey{}; return txn }(), tx.ErrInvalidTransaction},
+		"v1 with min":       {func() *tx.Transaction { txn := mod(); txn.Version = 1; txn.MinCosignatoriesChange = 1; return txn }(), tx.ErrInvalidTransaction},
+		"v1 empty":          {func() *tx.Transaction { txn := mod(); txn.Version = 1; txn.Modifications = nil; return txn }(), tx.ErrInvalidTransaction},
+		"wrapper no inner":  {func() *tx.Transaction { txn := base(); txn.Type = tx.TypeMultisig; return txn }(), tx.ErrInvalidTransaction},
+		"wrapped wrapper": {func() *tx.Transaction {
+			txn := base()
+			txn.Type = tx.TypeMultisig
+			txn.Inner = &tx.Transaction{Type: tx.TypeMultisig, Network: nem.Testnet, Signer: key, Inner: base()}
+			return txn
+		}(), tx.ErrInvalidTransaction},
+		"signature no account": {func() *tx.Transaction { txn := base(); txn.Type = tx.TypeMultisigSignature; return txn }(), tx.ErrInvalidTransaction},
 	} {
-		if _, err := tc.tx.Serialize(); !errors.Is(err, tc.want) {
+		if _, err := tc.txn.Serialize(); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", name, err, tc.want)
 		}
-		if _, err := tc.tx.Hash(); !errors.Is(err, tc.want) {
+		if _, err := tc.txn.Hash(); !errors.Is(err, tc.want) {
 			t.Errorf("%s: Hash: %v", name, err)
 		}
 	}
-	if _, err := base().Sign(nil); !errors.Is(err, nis.ErrInvalidTransaction) {
+	if _, err := base().Sign(nil); !errors.Is(err, tx.ErrInvalidTransaction) {
 		t.Errorf("Sign(nil): %v", err)
 	}
 }
@@ -450,25 +450,25 @@ func TestSerializeRefuses(t *testing.T) {
 // and survive the binary and JSON forms.
 func TestMosaicTransfer(t *testing.T) {
 	k := mustPrivate(t, "575dbb3062267eff57c970a336ebbc8fbcfe12c5bd3ed7bc11eb0481d7704ced")
-	tx := &nis.Transaction{
-		Type: nis.TypeTransfer, Network: nem.Mainnet, TimeStamp: 100, Deadline: 200, Fee: 50_000,
+	txn := &tx.Transaction{
+		Type: tx.TypeTransfer, Network: nem.Mainnet, TimeStamp: 100, Deadline: 200, Fee: 50_000,
 		Recipient: nem.PublicKey{1}.Address(nem.Mainnet), Amount: 1_000_000,
-		Mosaics: []nis.Mosaic{{"nem", "xem", 5}, {"alice", "token", 2}, {"nem", "xem", 7}},
+		Mosaics: []tx.Mosaic{{"nem", "xem", 5}, {"alice", "token", 2}, {"nem", "xem", 7}},
 	}
-	st, err := tx.Sign(k)
+	st, err := txn.Sign(k)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := nis.DecodeTransaction(st.Data)
+	dec, err := tx.DecodeTransaction(st.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []nis.Mosaic{{"alice", "token", 2}, {"nem", "xem", 12}}
+	want := []tx.Mosaic{{"alice", "token", 2}, {"nem", "xem", 12}}
 	if !slices.Equal(dec.Mosaics, want) || dec.Version != 2 {
 		t.Errorf("mosaics %v version %d, want %v", dec.Mosaics, dec.Version, want)
 	}
-	js, _ := tx.MarshalJSON()
-	back, err := nis.ParseTransactionJSON(js)
+	js, _ := txn.MarshalJSON()
+	back, err := tx.ParseTransactionJSON(js)
 	if err != nil {
 		t.Fatal(err)
 	}

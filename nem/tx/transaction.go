@@ -1,4 +1,4 @@
-package nis
+package tx
 
 import (
 	"fmt"
@@ -62,8 +62,9 @@ func (t TransactionType) supported() bool {
 // types are ignored.
 //
 // Build one as a struct literal, set Fee (see [MinimumFee]), then call
-// [Transaction.Sign]. Transactions read from a node ([Client.Transaction],
-// the transfer lists) come back with every field set, including Signature, so
+// [Transaction.Sign]. Transactions read from a node (by package
+// [github.com/nemiot/nemiot/nem/nis]: a look-up by hash, the transfer lists)
+// come back with every field set, including Signature, so
 // [Transaction.Verify] and [Transaction.Hash] check them locally.
 type Transaction struct {
 	Type    TransactionType
@@ -223,7 +224,8 @@ func (tx *Transaction) InnerHash() (Hash, error) {
 	return tx.Inner.Hash()
 }
 
-// Sign signs the transaction with k and returns what [Client.Announce] sends.
+// Sign signs the transaction with k and returns what a node's announce
+// endpoint takes (nis.Client.Announce sends it).
 // It sets Signer to k's public key if Signer is zero (it must otherwise be
 // k's public key) and stores the signature in Signature. For a multisig
 // wrapper, k is the initiating cosignatory and Inner.Signer the multisig
@@ -248,8 +250,8 @@ func (tx *Transaction) Sign(k *nem.PrivateKey) (*SignedTransaction, error) {
 	return &SignedTransaction{Data: data, Signature: sig}, nil
 }
 
-// Signed returns the serialized transaction with its signature, as
-// [Client.Announce] sends it, for a transaction that carries a Signature.
+// Signed returns the serialized transaction with its signature, as a node's
+// announce endpoint takes it, for a transaction that carries a Signature.
 func (tx *Transaction) Signed() (*SignedTransaction, error) {
 	data, err := tx.Serialize()
 	if err != nil {
