@@ -27,6 +27,9 @@
 // The handler returned by New is an ordinary [net/http.Handler]; mount it
 // anywhere, but give its server the read timeouts that [Server] sets.
 //
+// The owner's side, a Go app that sends the device commands and checks its
+// replies, is package hubclient (github.com/nemiot/nemiot/hub/hubclient).
+//
 // # Wire API
 //
 // The same for every language and SDK:

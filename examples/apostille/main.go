@@ -48,8 +48,8 @@ import (
 	"time"
 
 	"github.com/nemiot/nemiot/apostille"
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/keyfile"
 	"github.com/nemiot/nemiot/nem/nis"
 )
 

@@ -55,9 +55,9 @@ import (
 	"time"
 
 	"github.com/nemiot/nemiot/command"
-	"github.com/nemiot/nemiot/examples/internal/hubclient"
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
+	"github.com/nemiot/nemiot/hub/hubclient"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/keyfile"
 )
 
 // KeyEnv is the environment variable that holds the owner's key when -key

@@ -14,11 +14,11 @@ import (
 	"testing"
 
 	"github.com/nemiot/nemiot/command"
-	"github.com/nemiot/nemiot/examples/internal/hubclient"
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/examples/internal/lightfan"
 	"github.com/nemiot/nemiot/hub"
+	"github.com/nemiot/nemiot/hub/hubclient"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/keyfile"
 )
 
 type fixture struct {

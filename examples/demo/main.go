@@ -48,9 +48,9 @@ import (
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/device"
-	"github.com/nemiot/nemiot/examples/internal/hubclient"
 	"github.com/nemiot/nemiot/examples/internal/lightfan"
 	"github.com/nemiot/nemiot/hub"
+	"github.com/nemiot/nemiot/hub/hubclient"
 	"github.com/nemiot/nemiot/multisig"
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis/nistest"

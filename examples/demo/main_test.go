@@ -10,7 +10,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
-	"github.com/nemiot/nemiot/examples/internal/hubclient"
+	"github.com/nemiot/nemiot/hub/hubclient"
 	"github.com/nemiot/nemiot/multisig"
 )
 

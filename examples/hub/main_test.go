@@ -20,10 +20,10 @@ import (
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/device"
-	"github.com/nemiot/nemiot/examples/internal/hubclient"
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/examples/internal/serve"
+	"github.com/nemiot/nemiot/hub/hubclient"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/keyfile"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
 )
 

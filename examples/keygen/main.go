@@ -63,8 +63,8 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/keyfile"
 )
 
 func main() {

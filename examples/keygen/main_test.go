@@ -14,8 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	qrcode "github.com/skip2/go-qrcode"
 
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/keyfile"
 )
 
 // seeded returns the same entropy for the program and for the expectation.

@@ -26,10 +26,10 @@ import (
 	"periph.io/x/host/v3"
 
 	"github.com/nemiot/nemiot/command"
-	"github.com/nemiot/nemiot/examples/internal/keyfile"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/multisig"
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/keyfile"
 )
 
 // KeyEnv holds the device key when -key is not given.

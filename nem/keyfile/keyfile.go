@@ -1,4 +1,20 @@
-// Package keyfile loads and saves the private keys of the example programs.
+// Package keyfile reads and writes NEM private keys in text files: the
+// device's key on the device, the owner's key in the owner's app.
+//
+// # Where to start
+//
+// A program that needs its key calls [LoadFile] with the path the user
+// gave (or "" to read an environment variable instead), shows the
+// returned [File]'s Warnings, and uses its Key and Network. A program that
+// makes a key saves it once with [Create], which never overwrites a file:
+//
+//	k, err := nem.GeneratePrivateKey(nil)
+//	err = keyfile.Create("owner.key", &keyfile.File{Key: k, Network: nem.Testnet}, "owner of the garage door")
+//	// … later, in the app:
+//	f, err := keyfile.LoadFile(path, "MYAPP_OWNER_KEY")
+//	for _, w := range f.Warnings {
+//		log.Print(w) // e.g. the file is readable by others (ErrExposed)
+//	}
 //
 // # Format
 //
@@ -11,9 +27,9 @@
 //
 // The key is 64 hex digits (66 with NanoWallet's "00" prefix) in either
 // case. Spaces, tabs and dashes between the digits are ignored, and the
-// digits may run over several lines, so the key can be typed back as
-// examples/keygen shows it, in groups of 16 ("8BDFA4D6DE5AA0D9 F3A9E2E1…"
-// or "8bdfa4d6de5aa0d9-f3a9e2e1…"). Blank lines and lines starting with '#'
+// digits may run over several lines, so the key can be typed back as it
+// is shown for writing down (by examples/keygen, say), in groups of 16
+// ("8BDFA4D6DE5AA0D9 F3A9E2E1…" or "8bdfa4d6de5aa0d9-f3a9e2e1…"). Blank lines and lines starting with '#'
 // are ignored, except one line "# network: NAME" (mainnet, testnet or
 // mijin, any case), which records the key's network; a file without one
 // names no network, as files written before that line existed.

@@ -1,13 +1,39 @@
-// Package hubclient is the app side of the hub's wire API, shared by
-// examples/app and examples/demo: it learns a device's public key from
+// Package hubclient is the owner's side of package hub: a Go app that
+// commands a device over HTTP. It learns a device's public key from
 // GET /v1/device, seals commands with [command.Seal], POSTs them to
 // /v1/commands and checks the device's signed reply with
 // [command.OpenReply].
 //
-// [ParseURL] checks a hub address as a user types it ("192.168.1.20:8080"
-// or "http://…") before anything is sent; [Client] then talks to that hub.
+// # Where to start
 //
-// Other languages do the same with plain HTTP (see examples/js-app).
+// Check the hub's address as the user typed it with [ParseURL], then make
+// a [Client] with it and the owner's key (package keyfile reads key
+// files), and call [Client.Send]:
+//
+//	base, err := hubclient.ParseURL("192.168.1.20:8080") // http:// is added
+//	c := &hubclient.Client{Hub: base, Key: ownerKey}
+//	reply, _, err := c.Send(ctx, devicePub, command.Command{Name: "light", Args: json.RawMessage(`{"on":true}`)})
+//	if err == nil && reply.OK { … reply.Result … }
+//
+// devicePub is the device's public key as the owner got it at setup (the
+// device shows it when it makes its key). [Client.Device] asks the hub for
+// it, but that is only the hub's word: a reply verifies only if it is
+// signed by the key you pass to Send, so pin the key you got at setup
+// where you can, and treat what Device returns as a hint to compare.
+//
+// # Errors
+//
+// A command the device refuses to act on (an unknown name, bad args, a
+// hardware error) is not an error here: Send returns the verified reply
+// with OK false and the device's Error text. Send's errors are the
+// transport's: [ErrRefused] when the hub answered 401 (it refused the
+// envelope; the reason stays in the device's log), a [*StatusError] for
+// any other status but 200, a network error, or a reply that does not
+// verify (wrapping [command.ErrRefused]: not signed by the device, not
+// for this owner or this command, or out of date).
+//
+// Other languages do the same with plain HTTP (see examples/js-app in the
+// repository).
 package hubclient
 
 import (

@@ -2,16 +2,20 @@ package hubclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/device/devicetest"
+	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -125,5 +129,50 @@ func TestParseURL(t *testing.T) {
 		if got, err := ParseURL(in); !errors.Is(err, ErrBadURL) {
 			t.Errorf("ParseURL(%q) = %q, %v; want ErrBadURL", in, got, err)
 		}
+	}
+}
+
+// TestSend runs the client against a real hub: a verified reply, a
+// command the device refuses (a signed ok false, not an error), and the
+// refusals the hub answers with 401 (a stranger, a wrong device key, a
+// client clock out of the window).
+func TestSend(t *testing.T) {
+	devKey, owner, stranger := key(t), key(t), key(t)
+	opener := &command.Opener{Device: devKey, Owners: command.StaticOwners(owner.PublicKey())}
+	rec := &devicetest.Recorder{
+		Results: map[string]any{"status": map[string]int{"speed": 2}},
+		Errs:    map[string]error{"fan": errors.New("the fan is jammed")},
+	}
+	srv := httptest.NewServer(hub.New(opener, rec, nil))
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	dev := devKey.PublicKey()
+	c := &Client{Hub: srv.URL, Key: owner}
+
+	r, env, err := c.Send(ctx, dev, command.Command{Name: "status"})
+	if err != nil || !r.OK || string(r.Result) != `{"speed":2}` || len(env) == 0 {
+		t.Fatalf("status: %+v, %v", r, err)
+	}
+	r, _, err = c.Send(ctx, dev, command.Command{Name: "fan", Args: json.RawMessage(`{"speed":3}`)})
+	if err != nil || r.OK || r.Error != "the fan is jammed" {
+		t.Errorf("refused by the device: %+v, %v; want a verified ok false", r, err)
+	}
+	if calls := rec.Calls(); len(calls) != 2 || calls[1].Name != "fan" || string(calls[1].Args) != `{"speed":3}` {
+		t.Errorf("the device got %+v", calls)
+	}
+
+	for name, c := range map[string]*Client{
+		"stranger":   {Hub: srv.URL, Key: stranger},
+		"clock late": {Hub: srv.URL, Key: owner, Clock: func() time.Time { return time.Now().Add(-time.Minute) }},
+	} {
+		if _, _, err := c.Send(ctx, dev, command.Command{Name: "status"}); !errors.Is(err, ErrRefused) {
+			t.Errorf("%s: %v, want ErrRefused", name, err)
+		}
+	}
+	if _, _, err := c.Send(ctx, stranger.PublicKey(), command.Command{Name: "status"}); !errors.Is(err, ErrRefused) {
+		t.Errorf("wrong device key: %v, want ErrRefused", err)
+	}
+	if n := len(rec.Calls()); n != 2 {
+		t.Errorf("refused envelopes reached the device: %d calls", n)
 	}
 }
