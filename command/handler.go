@@ -4,11 +4,11 @@ import "context"
 
 // Handler is what a device does with a command: it turns a [Request] that
 // an [Opener] accepted into a result (any JSON-encodable value) or an
-// error, which the transport seals into the signed reply with
-// [Request.Reply]: ok with the result, or not ok with err.Error().
+// error, which becomes the signed reply ([Request.Reply]): ok with the
+// result, or not ok with err.Error().
 //
-// Every transport takes a Handler: package hub over HTTP, and any other
-// front (a broker client, say) the same way, so that one device serves
+// Every transport takes a Handler and runs it through [Serve]: package hub
+// over HTTP, package mqtt through a broker, so that one device serves
 // them all. A *device.Device is one as it stands, and so is a
 // devicetest.Recorder. Handler lives here, beside [Request], so that
 // transports and devices can both name it without importing each other.
