@@ -9,7 +9,8 @@ import (
 
 // TestLayering: hub and device are peers that meet in command.Handler, so
 // a hub user does not pull in device or periph, and command (where the
-// handler interface lives) imports neither side. It asks the go command
+// handler interface lives) imports neither side; nor does the owner's side
+// (hubclient, keyfile). It asks the go command
 // for the packages each one is built from, as `go list -deps` prints them.
 func TestLayering(t *testing.T) {
 	goTool, err := exec.LookPath("go")
@@ -19,6 +20,9 @@ func TestLayering(t *testing.T) {
 	for pkg, banned := range map[string][]string{
 		"github.com/nemiot/nemiot/hub":     {"periph.io/", "github.com/nemiot/nemiot/device"},
 		"github.com/nemiot/nemiot/command": {"periph.io/", "github.com/nemiot/nemiot/device", "github.com/nemiot/nemiot/hub"},
+		// The owner's side: an app pulls in no hardware.
+		"github.com/nemiot/nemiot/hub/hubclient": {"periph.io/", "github.com/nemiot/nemiot/device"},
+		"github.com/nemiot/nemiot/nem/keyfile":   {"periph.io/", "github.com/nemiot/nemiot/device", "github.com/nemiot/nemiot/hub"},
 	} {
 		out, err := exec.Command(goTool, "list", "-deps", pkg).Output()
 		if err != nil {
