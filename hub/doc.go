@@ -105,23 +105,23 @@
 // # Capacity
 //
 // A command costs the hub about one signature verification and one
-// signature (opening the envelope, sealing the reply): about 95 µs of CPU
-// in the handler on a 2 GHz x86 core, and 116 to 122 µs with net/http's
-// request parsing and socket writes, so one core serves about 8,000
-// commands/s. The benchmarks in this package measure it: on a 2-core
-// machine, with the load client on the same machine, the hub alone in its
-// process answers 10,000 to 12,500 commands/s from 16 to 32 keep-alive
-// connections at a p99 of 6 to 10 ms. Once the cores are saturated, more
-// connections only queue: latency grows as connections / throughput.
+// signature (opening the envelope, sealing the reply), plus net/http's
+// request parsing and socket writes; a simple device's own work is small
+// beside them. Throughput is therefore bound by CPU: once the cores are
+// saturated, more connections only queue, and latency grows as
+// connections / throughput. BENCHMARKS.md at the repository root has the
+// measured figures (commands/s, latency percentiles, CPU time per command,
+// resident memory) and the commands that reproduce them: BenchmarkLoad in
+// this package, and examples/hubload, which also runs the hub in a process
+// of its own or loads a hub already running.
 //
 // Every accepted command also stays in the Opener's replay cache until its
 // date leaves the window, and that cache refuses envelopes when full rather
-// than forget one early: with the defaults (100,000 entries, ±30 s) the hub
-// sustains about 3,300 commands/s, and bursts above that are refused until
-// entries expire. Raise [command.Opener.ReplayCapacity] for such loads
-// (400,000 for 10,000 commands/s); each live entry costs a few tens of
-// bytes. Go's heap target doubles what is live, so bound the resident set
-// with GOMEMLIMIT: a hub sustaining 10,300 to 10,500 commands/s for 40 s
-// (about 315,000 live entries) peaked at 40 MB resident by default, and at
-// 28 MB with GOMEMLIMIT=22MiB.
+// than forget one early, so its capacity bounds the sustained rate: with
+// the defaults (100,000 entries, ±30 s) about 3,300 commands/s, and bursts
+// above that are refused until entries expire. Raise
+// [command.Opener.ReplayCapacity] for such loads (400,000 for 10,000
+// commands/s); each live entry costs a few tens of bytes. Go's heap target
+// doubles what is live, so bound the resident set with GOMEMLIMIT
+// (BENCHMARKS.md shows a hub at 10,000 commands/s with and without it).
 package hub
