@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 		b.Fatal(err)
 	}
 	f := newFixture(b)
-	msg := signedBytes(f.seal(b, benchCmd, t0))
+	msg := format.SignedBytes(f.seal(b, benchCmd, t0))
 	msg = msg[:len(msg)-nem.SignatureSize]
 	sig := ed25519.Sign(priv, msg)
 	b.ReportAllocs()
@@ -49,23 +50,23 @@ func BenchmarkNISVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	msg := e.signedMessage()
+	msg := e.SignedMessage()
 	b.Run("PublicKey", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if !e.sender.Verify(msg, e.sig) {
+			if !e.Sender.Verify(msg, e.Sig) {
 				b.Fatal("does not verify")
 			}
 		}
 	})
 	b.Run("Verifier", func(b *testing.B) {
-		v, err := nem.NewVerifier(e.sender)
+		v, err := nem.NewVerifier(e.Sender)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if !v.Verify(msg, e.sig) {
+			if !v.Verify(msg, e.Sig) {
 				b.Fatal("does not verify")
 			}
 		}
@@ -112,7 +113,7 @@ func BenchmarkOpen(b *testing.B) {
 			for i := range b.N {
 				if i%len(pool) == 0 {
 					b.StopTimer()
-					st.replay.reset()
+					st.replay.Reset()
 					b.StartTimer()
 				}
 				if _, err := f.opener.Open(ctx, pool[i%len(pool)]); err != nil {

@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -135,31 +135,9 @@ func TestLayout(t *testing.T) {
 			t.Fatalf("body %q: %v", body, err)
 		}
 		pad, _ := b["pad"].(string)
-		if b["cmd"] != "light" || !isLowerHex(pad) || len(pad) < minPad || len(pad) > maxPad || len(b) != 3 {
+		if b["cmd"] != "light" || !isLowerHex(pad) || len(pad) < format.MinPad || len(pad) > format.MaxPad || len(b) != 3 {
 			t.Fatalf("body %s", body)
 		}
-	}
-}
-
-func TestASCIIJSON(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{`{"a":"plain"}`, `{"a":"plain"}`},
-		{`"é"`, `"\u00e9"`},
-		{`"日本"`, `"\u65e5\u672c"`},
-		{`"😀"`, `"\ud83d\ude00"`},
-		{`["\u2028", "€x"]`, `["\u2028", "\u20acx"]`},
-	} {
-		got, err := asciiJSON([]byte(tc.in))
-		if err != nil || string(got) != tc.want {
-			t.Errorf("asciiJSON(%s) = %s, %v; want %s", tc.in, got, err, tc.want)
-		}
-		var a, b any
-		if json.Unmarshal([]byte(tc.in), &a) != nil || json.Unmarshal(got, &b) != nil || !reflect.DeepEqual(a, b) {
-			t.Errorf("asciiJSON(%s) changed the value", tc.in)
-		}
-	}
-	if _, err := asciiJSON([]byte("\"\xff\"")); !errors.Is(err, ErrInvalidCommand) {
-		t.Errorf("invalid UTF-8: err = %v", err)
 	}
 }
 
@@ -440,34 +418,8 @@ func TestReplayCapacity(t *testing.T) {
 	if _, err := f.opener.Open(ctx, f.seal(t, Command{Name: "x"}, f.clock.Now())); !errors.Is(err, ErrReplayFull) {
 		t.Fatalf("full again: %v", err)
 	}
-	if n := f.opener.st.Load().replay.len(); n != 3 {
+	if n := f.opener.st.Load().replay.Len(); n != 3 {
 		t.Errorf("cache holds %d entries, want 3", n)
-	}
-}
-
-func TestReplayCacheExpiry(t *testing.T) {
-	c := newReplayCache(10)
-	k := func(i byte) replayKey { return replayKey{nonce: [16]byte{i}} }
-	for i := range byte(5) {
-		if err := c.add(k(i), 100+int64(i), 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.add(k(2), 500, 50); err != ErrReplay {
-		t.Fatalf("live duplicate: %v", err)
-	}
-	if err := c.add(k(9), 500, 102); err != nil || c.len() != 4 {
-		t.Fatalf("after expiry at 102: err %v, len %d (want 4: keys 2,3,4,9)", err, c.len())
-	}
-	if err := c.add(k(0), 500, 102); err != nil {
-		t.Fatalf("expired key re-added: %v", err)
-	}
-	c.load([]ReplayEntry{{Nonce: [16]byte{7}, Expires: time.UnixMilli(90)}, {Nonce: [16]byte{8}, Expires: time.UnixMilli(900)}}, 100)
-	if err := c.add(k(8), 900, 100); err != ErrReplay {
-		t.Fatalf("loaded entry: %v", err)
-	}
-	if err := c.add(k(7), 900, 100); err != nil {
-		t.Fatalf("expired loaded entry: %v", err)
 	}
 }
 
@@ -742,7 +694,7 @@ func TestReplayClockStepsBack(t *testing.T) {
 	if _, err := f.opener.Open(ctx, f.seal(t, Command{Name: "y"}, f.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.opener.st.Load().replay.len(); n != 1 {
+	if n := f.opener.st.Load().replay.Len(); n != 1 {
 		t.Fatalf("cache holds %d entries, want 1 (the first expired)", n)
 	}
 	f.clock.Set(t0.Add(5 * time.Second))
@@ -818,7 +770,7 @@ func TestCheckOrderAfterSignature(t *testing.T) {
 	}
 	ctEnd := len(junk) - nem.SignatureSize
 	junk[ctEnd-1] ^= 1 // break the GCM tag's ciphertext, then sign again
-	sig := f.owner.Sign(signedBytes(junk[:ctEnd]))
+	sig := f.owner.Sign(format.SignedBytes(junk[:ctEnd]))
 	copy(junk[ctEnd:], sig[:])
 	_, err = f.opener.Open(ctx, junk)
 	wantRefused(t, err, ErrDecrypt)
@@ -845,8 +797,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := f.opener.st.Load()
-	if st.windowMs != 30_000 || st.replay.max != DefaultReplayCapacity || st.keys.max != DefaultKeyCacheSize {
-		t.Errorf("window %d ms, replay capacity %d, key cache %d", st.windowMs, st.replay.max, st.keys.max)
+	if st.windowMs != 30_000 || st.replay.Cap() != DefaultReplayCapacity || st.keys.max != DefaultKeyCacheSize {
+		t.Errorf("window %d ms, replay capacity %d, key cache %d", st.windowMs, st.replay.Cap(), st.keys.max)
 	}
 	g := &Opener{Device: f.device, Owners: f.opener.Owners}
 	if _, err := g.Open(ctx, nil); !errors.Is(err, ErrMalformed) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -140,10 +141,10 @@ func TestCosignedLyingSender(t *testing.T) {
 		t.Fatal(err)
 	}
 	lie := bytes.Clone(real.Envelope)
-	d := bodyDigest(shown.Body)
-	copy(lie[e.signedEnd-DigestSize:], d[:])
-	sig := f.owner.Sign(signedBytes(lie[:e.signedEnd]))
-	copy(lie[e.signedEnd:], sig[:])
+	d := format.BodyDigest(shown.Body)
+	copy(lie[e.SignedEnd-DigestSize:], d[:])
+	sig := f.owner.Sign(format.SignedBytes(lie[:e.SignedEnd]))
+	copy(lie[e.SignedEnd:], sig[:])
 	p := &Proposal{Envelope: lie, Body: shown.Body}
 	info, err := p.Inspect()
 	if err != nil || info.Command.Name != "light" {
@@ -174,11 +175,11 @@ func TestCosignedWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Layout: header | ct | digest | sig | count | (key | sig)*count.
-	n := HeaderSize + len(e.ct)
+	n := HeaderSize + len(e.Ciphertext)
 	if p.Envelope[1] != KindCosigned || p.Envelope[2] != SuiteGCM || len(p.Envelope) != n+32+64+1+2*96 || p.Envelope[n+96] != 2 {
 		t.Fatalf("layout: kind %d, %d bytes, count %d", p.Envelope[1], len(p.Envelope), p.Envelope[n+96])
 	}
-	d := bodyDigest(p.Body)
+	d := format.BodyDigest(p.Body)
 	if !bytes.Equal(p.Envelope[n:n+32], d[:]) {
 		t.Fatal("digest is not SHA-256(domain | body)")
 	}

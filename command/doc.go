@@ -60,8 +60,9 @@
 // Header offsets: version 0, kind 1, suite 2, sender 3-34, recipient 35-66,
 // time 67-74, nonce 75-90, ciphertext length 91-94. Bodies are read
 // strictly, so that every JSON parser reads one alike: a single object,
-// member names matched exactly and none twice, "cmd", "re" and "error"
-// strings, "ok" a boolean; unknown members are ignored. A reply is encrypted in
+// member names matched exactly and none twice in any object (args and
+// result included), "cmd", "re" and "error" strings, "ok" a boolean;
+// unknown members are ignored. A reply is encrypted in
 // the suite of the command it answers, so an app that can only do CBC
 // (nem-sdk) can read it. The JavaScript program in examples/js-app builds
 // envelopes with nem-sdk (CBC) or symbol-sdk 3 (GCM) alone.
@@ -85,11 +86,11 @@
 // ([ErrBadSignature]) after the same work, one signature verification, so
 // neither the refusal nor its timing tells whether a key is an owner. What
 // still differs: an owner whose commands Open took lately has its key kept
-// decoded, which saves about 2 µs of the verification's 35 (on a 2-core
-// x86 machine, BenchmarkOpenRefuseNonOwner measures 37 µs and
-// BenchmarkOpenRefuseBadSig, an owner's key, 35 µs); and once a
-// signature verifies, the owner check costs what the OwnerSource takes,
-// which only the holder of that key can bring about.
+// decoded, which saves a small part of the verification (a few percent:
+// BenchmarkOpenRefuseNonOwner and BenchmarkOpenRefuseBadSig, an owner's
+// key, measure the two; BENCHMARKS.md at the repository root has the
+// figures); and once a signature verifies, the owner check costs what the
+// OwnerSource takes, which only the holder of that key can bring about.
 //
 // # Weak keys
 //
@@ -168,9 +169,18 @@
 // key agreement (the ECDH point for CBC, the HKDF key for GCM), so opening an
 // envelope costs about one signature verification. That cache is bounded
 // ([Opener.KeyCacheSize]) and holds only keys the OwnerSource accepted. The
-// replay cache takes about 30 to 50 bytes per live entry, so the default
-// capacity of 100,000 fits in under 5 MB, and it allocates nothing per
-// envelope once warm.
+// replay cache takes a few tens of bytes per live entry, about a third of
+// what a Go map of the same keys would, so the default capacity of 100,000
+// fits in a few megabytes, and it allocates nothing per envelope once warm.
+// BENCHMARKS.md at the repository root has the measured costs (Seal, Open,
+// OpenReply, the replay cache's bytes per entry) and the commands that
+// reproduce them.
+//
+// # Source layout
+//
+// The public API is this package. The wire format (header layout, parsing,
+// the JSON bodies and their pad) is in internal/format, the replay cache's
+// table in internal/replay; neither holds a key or does cryptography.
 //
 // On the app side, [Seal] and [OpenReply] each make a key agreement with the
 // device (a scalar multiplication, most of their cost) and decode its key;

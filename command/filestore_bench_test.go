@@ -1,6 +1,7 @@
 package command
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,9 +19,13 @@ func BenchmarkFileStoreMemory(b *testing.B) {
 	data := make([]byte, 0, len(fileMagic)+n*recordSize)
 	data = append(data, fileMagic...)
 	exp := time.UnixMilli(2_000_000_000_000)
-	for i, k := range replayKeys(n) {
+	r := rand.NewChaCha8([32]byte{'f', 'i', 'l', 'e'})
+	for i := range n {
+		e := ReplayEntry{Expires: exp.Add(time.Duration(i) * time.Millisecond)}
+		r.Read(e.Sender[:])
+		r.Read(e.Nonce[:])
 		var rec [recordSize]byte
-		encodeRecord(rec[:], ReplayEntry{Sender: k.sender, Nonce: k.nonce, Expires: exp.Add(time.Duration(i) * time.Millisecond)})
+		encodeRecord(rec[:], e)
 		data = append(data, rec[:]...)
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {

@@ -51,7 +51,7 @@ func TestFileStoreRestart(t *testing.T) {
 	run(t0.Add(21*time.Second), func(o *Opener) {
 		_, err := o.Open(ctx, b)
 		wantRefused(t, err, ErrReplay)
-		if n := o.st.Load().replay.len(); n != 1 {
+		if n := o.st.Load().replay.Len(); n != 1 {
 			t.Errorf("loaded %d live entries, want 1 (b)", n)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -43,8 +44,8 @@ func TestInteropPad(t *testing.T) {
 	}
 	for n, row := range table {
 		for r, got := range row {
-			if want := paddedLength(n, byte(r)); got != want || len(row) != 256 {
-				t.Fatalf("JavaScript paddedLength(%d, %d) = %d, Go %d", n, r, got, want)
+			if want := format.PaddedLength(n, byte(r)); got != want || len(row) != 256 {
+				t.Fatalf("JavaScript format.PaddedLength(%d, %d) = %d, Go %d", n, r, got, want)
 			}
 		}
 	}
@@ -64,7 +65,7 @@ func TestInteropPad(t *testing.T) {
 		if c.suite == SuiteCBC {
 			decrypt = nem.DecryptCBC
 		}
-		body, err := decrypt(device, owner.PublicKey(), e.ct)
+		body, err := decrypt(device, owner.PublicKey(), e.Ciphertext)
 		if err != nil {
 			t.Fatal(err)
 		}

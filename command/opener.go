@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nemiot/nemiot/command/internal/format"
+	"github.com/nemiot/nemiot/command/internal/replay"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -83,7 +85,7 @@ type openerState struct {
 	// sinceStart: the bound is the process start, as Clock reads it at
 	// each Open (notBefore is then unused).
 	sinceStart bool
-	replay     *replayCache
+	replay     *replay.Cache
 	keys       *keyCache
 	store      ReplayStore
 }
@@ -124,7 +126,7 @@ func (o *Opener) state(ctx context.Context) (*openerState, error) {
 	if capacity <= 0 {
 		capacity = DefaultReplayCapacity
 	}
-	st.replay = newReplayCacheWindow(capacity, st.windowMs)
+	st.replay = replay.New(capacity, st.windowMs)
 	size := o.KeyCacheSize
 	if size <= 0 {
 		size = DefaultKeyCacheSize
@@ -142,7 +144,11 @@ func (o *Opener) state(ctx context.Context) (*openerState, error) {
 		if err != nil {
 			return nil, refuseCause(ErrReplayStore, err, "loading")
 		}
-		st.replay.load(entries, now.UnixMilli())
+		loaded := make([]replay.Entry, len(entries))
+		for i, e := range entries {
+			loaded[i] = replay.Entry{Key: replay.Key{Sender: e.Sender, Nonce: e.Nonce}, Expires: e.Expires.UnixMilli()}
+		}
+		st.replay.Load(loaded, now.UnixMilli())
 	}
 	o.st.Store(st)
 	return st, nil
@@ -218,20 +224,20 @@ func (o *Opener) Open(ctx context.Context, envelope []byte) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.kind == KindReply {
+	if e.Kind == KindReply {
 		return nil, refuse(ErrUnsupported, "a reply is not a command")
 	}
-	if e.recipient != st.devPub {
-		return nil, refuse(ErrWrongRecipient, "envelope is for %s", e.recipient)
+	if e.Recipient != st.devPub {
+		return nil, refuse(ErrWrongRecipient, "envelope is for %s", e.Recipient)
 	}
 
 	clock := st.clock()
 	now := clock.UnixMilli()
 	notBefore := st.bound(clock)
-	if e.timeMs > math.MaxInt64 {
-		return nil, refuse(ErrFuture, "time %d ms", e.timeMs)
+	if e.Time > math.MaxInt64 {
+		return nil, refuse(ErrFuture, "time %d ms", e.Time)
 	}
-	t := int64(e.timeMs)
+	t := int64(e.Time)
 	switch {
 	case t < now-st.windowMs:
 		return nil, refuse(ErrStale, "dated %d ms before now", now-t)
@@ -241,14 +247,14 @@ func (o *Opener) Open(ctx context.Context, envelope []byte) (*Request, error) {
 		return nil, refuse(ErrStale, "dated before this process started (%d ms)", notBefore-t)
 	}
 
-	msg := e.signedMessage()
-	p, err := o.signer(ctx, st, e.sender, msg, &e.sig, -1)
+	msg := e.SignedMessage()
+	p, err := o.signer(ctx, st, e.Sender, msg, &e.Sig, -1)
 	if err != nil {
 		return nil, err
 	}
-	for i := range e.cosigs {
-		c := &e.cosigs[i]
-		if _, err := o.signer(ctx, st, c.key, msg, &c.sig, i); err != nil {
+	for i := range e.Cosigs {
+		c := &e.Cosigs[i]
+		if _, err := o.signer(ctx, st, c.Key, msg, &c.Sig, i); err != nil {
 			return nil, err
 		}
 	}
@@ -256,19 +262,22 @@ func (o *Opener) Open(ctx context.Context, envelope []byte) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if have := 1 + len(e.cosigs); have < need {
+	if have := 1 + len(e.Cosigs); have < need {
 		return nil, refuse(ErrTooFewSignatures, "%d of %d", have, need)
 	}
 
 	exp := t + st.windowMs
-	if err := st.replay.add(replayKey{sender: e.sender, nonce: e.nonce}, exp, now); err != nil {
-		if err == ErrStale {
-			return nil, refuse(err, "dated before entries the replay cache let go (the clock stepped back)")
-		}
-		return nil, refuse(err, "nonce %x", e.nonce)
+	switch err := st.replay.Add(replay.Key{Sender: e.Sender, Nonce: e.Nonce}, exp, now); err {
+	case nil:
+	case replay.ErrForgotten:
+		return nil, refuse(ErrStale, "dated before entries the replay cache let go (the clock stepped back)")
+	case replay.ErrFull:
+		return nil, refuse(ErrReplayFull, "nonce %x", e.Nonce)
+	default:
+		return nil, refuse(ErrReplay, "nonce %x", e.Nonce)
 	}
 	if st.store != nil {
-		entry := ReplayEntry{Sender: e.sender, Nonce: e.nonce, Expires: time.UnixMilli(exp)}
+		entry := ReplayEntry{Sender: e.Sender, Nonce: e.Nonce, Expires: time.UnixMilli(exp)}
 		if err := st.store.Save(ctx, entry, time.UnixMilli(now)); err != nil {
 			return nil, refuseCause(ErrReplayStore, err, "saving")
 		}
@@ -278,32 +287,32 @@ func (o *Opener) Open(ctx context.Context, envelope []byte) (*Request, error) {
 	if err != nil {
 		return nil, refuse(ErrDecrypt, "no key agreement with the sender")
 	}
-	body, err := decrypt(sk, e.suite, e.ct)
+	body, err := decrypt(sk, e.Suite, e.Ciphertext)
 	if err != nil {
-		return nil, refuse(ErrDecrypt, "suite 0x%02x", e.suite)
+		return nil, refuse(ErrDecrypt, "suite 0x%02x", e.Suite)
 	}
-	if e.kind == KindCosigned {
-		d := bodyDigest(body)
-		if subtle.ConstantTimeCompare(d[:], e.digest) != 1 {
+	if e.Kind == KindCosigned {
+		d := format.BodyDigest(body)
+		if subtle.ConstantTimeCompare(d[:], e.Digest) != 1 {
 			return nil, refuse(ErrBadSignature, "body does not match the signed digest")
 		}
 	}
-	cmd, err := parseCommandBody(body)
+	cmd, err := parseCommand(body)
 	if err != nil {
 		return nil, err
 	}
 	req := &Request{
 		Command: cmd,
-		Sender:  e.sender,
+		Sender:  e.Sender,
 		Time:    time.UnixMilli(t),
-		Nonce:   e.nonce,
+		Nonce:   e.Nonce,
 		dev:     st.dev,
 		peer:    p,
-		suite:   e.suite,
+		suite:   e.Suite,
 		clock:   st.clock,
 	}
-	for _, c := range e.cosigs {
-		req.Cosigners = append(req.Cosigners, c.key)
+	for _, c := range e.Cosigs {
+		req.Cosigners = append(req.Cosigners, c.Key)
 	}
 	return req, nil
 }
@@ -408,11 +417,11 @@ func (r *Request) Reply(rand io.Reader, result any, err error) ([]byte, error) {
 	if rerr != nil {
 		return nil, rerr
 	}
-	body, berr := replyBody(&r.Nonce, err == nil, resultJSON, errText, "")
+	body, berr := format.MarshalReply(&r.Nonce, err == nil, resultJSON, errText)
 	if berr != nil {
-		return nil, berr
+		return nil, invalidBody(berr)
 	}
-	if body, berr = padBody(rand, body); berr != nil {
+	if body, berr = format.Pad(rand, body); berr != nil {
 		return nil, berr
 	}
 	sk, kerr := r.peer.shared(r.dev)

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
-	"slices"
 	"testing"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -18,35 +18,6 @@ func isLowerHex(s string) bool {
 		}
 	}
 	return true
-}
-
-// TestPaddedLengthRule: for every unpadded length, the 256 values of the
-// random byte give each of padSpread consecutive padded lengths, from a
-// multiple of padBucket, equally often, with at least minPad characters of
-// pad. So bodies whose lengths round to one bucket are padded to the same
-// distribution, and the parity of a padded length says nothing.
-func TestPaddedLengthRule(t *testing.T) {
-	for n := range 1000 {
-		seen := map[int]int{}
-		for r := range 256 {
-			total := paddedLength(n, byte(r))
-			if p := total - n; p < minPad || p > maxPad {
-				t.Fatalf("n=%d r=%d: pad of %d characters, want %d..%d", n, r, p, minPad, maxPad)
-			}
-			seen[total]++
-		}
-		lengths := slices.Sorted(maps.Keys(seen))
-		first := lengths[0]
-		if len(lengths) != padSpread || first%padBucket != 0 || first < n+minPad || first >= n+minPad+padBucket ||
-			lengths[padSpread-1] != first+padSpread-1 {
-			t.Fatalf("n=%d: padded lengths %v", n, lengths)
-		}
-		for _, l := range lengths {
-			if seen[l] != 256/padSpread {
-				t.Fatalf("n=%d: length %d drawn %d times of 256", n, l, seen[l])
-			}
-		}
-	}
 }
 
 // byteAt reads from r, except that the byte at offset at is v.
@@ -157,7 +128,7 @@ func TestPadInBody(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, err := nem.DecryptGCM(f.device, f.owner.PublicKey(), e.ct)
+		body, err := nem.DecryptGCM(f.device, f.owner.PublicKey(), e.Ciphertext)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,8 +148,8 @@ func checkPad(t *testing.T, body []byte) int {
 		t.Fatalf("body %s: %v", body, err)
 	}
 	n := len(body) - len(b.Pad)
-	if lo := paddedLength(n, 0); len(body) < lo || len(body) >= lo+padSpread {
-		t.Fatalf("body of %d bytes (%d unpadded), want %d..%d: %s", len(body), n, lo, lo+padSpread-1, body)
+	if lo := format.PaddedLength(n, 0); len(body) < lo || len(body) >= lo+format.PadSpread {
+		t.Fatalf("body of %d bytes (%d unpadded), want %d..%d: %s", len(body), n, lo, lo+format.PadSpread-1, body)
 	}
 	return len(b.Pad)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -42,13 +43,13 @@ func (k *sendKeys) openReply(sent, reply []byte, now time.Time) (*Reply, error) 
 	if err != nil {
 		return nil, err
 	}
-	if s.kind == KindReply {
+	if s.Kind == KindReply {
 		return nil, refuse(ErrUnsupported, "the sent envelope is a reply")
 	}
-	if s.sender != appPub {
+	if s.Sender != appPub {
 		return nil, refuse(ErrWrongSender, "the sent envelope is not from this app")
 	}
-	if s.recipient != device {
+	if s.Recipient != device {
 		return nil, refuse(ErrWrongRecipient, "the sent envelope is not for this device")
 	}
 
@@ -56,16 +57,16 @@ func (k *sendKeys) openReply(sent, reply []byte, now time.Time) (*Reply, error) 
 	if err != nil {
 		return nil, err
 	}
-	if r.kind != KindReply {
-		return nil, refuse(ErrUnsupported, "kind 0x%02x is not a reply", r.kind)
+	if r.Kind != KindReply {
+		return nil, refuse(ErrUnsupported, "kind 0x%02x is not a reply", r.Kind)
 	}
-	if r.sender != device {
-		return nil, refuse(ErrWrongSender, "reply is from %s", r.sender)
+	if r.Sender != device {
+		return nil, refuse(ErrWrongSender, "reply is from %s", r.Sender)
 	}
-	if r.recipient != appPub {
-		return nil, refuse(ErrWrongRecipient, "reply is for %s", r.recipient)
+	if r.Recipient != appPub {
+		return nil, refuse(ErrWrongRecipient, "reply is for %s", r.Recipient)
 	}
-	t, ok := timeOf(r.timeMs)
+	t, ok := format.TimeOf(r.Time)
 	if !ok || t.After(now.Add(DefaultWindow)) {
 		return nil, refuse(ErrFuture, "reply dated after the window")
 	}
@@ -74,7 +75,7 @@ func (k *sendKeys) openReply(sent, reply []byte, now time.Time) (*Reply, error) 
 	}
 	var verified bool
 	if k.v != nil { // NewSender validated the key
-		verified = k.v.Verify(r.signedMessage(), r.sig)
+		verified = k.v.Verify(r.SignedMessage(), r.Sig)
 	} else {
 		if err := device.Validate(); err != nil {
 			if errors.Is(err, nem.ErrWeakKey) {
@@ -82,7 +83,7 @@ func (k *sendKeys) openReply(sent, reply []byte, now time.Time) (*Reply, error) 
 			}
 			return nil, refuse(ErrBadSignature, "device key is not a curve point")
 		}
-		verified = device.Verify(r.signedMessage(), r.sig)
+		verified = device.Verify(r.SignedMessage(), r.Sig)
 	}
 	if !verified {
 		return nil, refuse(ErrBadSignature, "device signature")
@@ -93,16 +94,16 @@ func (k *sendKeys) openReply(sent, reply []byte, now time.Time) (*Reply, error) 
 			return nil, refuse(ErrDecrypt, "no key agreement with the device")
 		}
 	}
-	body, err := decrypt(sk, r.suite, r.ct)
+	body, err := decrypt(sk, r.Suite, r.Ciphertext)
 	if err != nil {
-		return nil, refuse(ErrDecrypt, "suite 0x%02x", r.suite)
+		return nil, refuse(ErrDecrypt, "suite 0x%02x", r.Suite)
 	}
-	rb, err := parseReplyBody(body)
+	rb, err := format.ParseReply(body)
 	if err != nil {
-		return nil, err
+		return nil, refuseFormat(err)
 	}
 	re, err := hex.DecodeString(rb.Re)
-	if err != nil || !bytes.Equal(re, s.nonce[:]) {
+	if err != nil || !bytes.Equal(re, s.Nonce[:]) {
 		return nil, refuse(ErrWrongCommand, "re does not name the sent nonce")
 	}
 	return &Reply{OK: rb.OK, Result: rb.Result, Error: rb.Error, Time: t}, nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -16,13 +17,6 @@ import (
 type Command struct {
 	Name string          `json:"cmd"`
 	Args json.RawMessage `json:"args,omitempty"`
-}
-
-// commandBody is the JSON body of a command envelope.
-type commandBody struct {
-	Cmd  string          `json:"cmd"`
-	Args json.RawMessage `json:"args,omitempty"`
-	Pad  string          `json:"pad"`
 }
 
 // Seal makes a command envelope from sender to device, dated now, with the
@@ -85,11 +79,11 @@ func (k *sendKeys) seal(rand io.Reader, cmd Command, now time.Time, suite, kind 
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err = marshalBody(commandBody{Cmd: cmd.Name, Args: cmd.Args})
+	body, err = format.MarshalCommand(cmd.Name, cmd.Args)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, invalidBody(err)
 	}
-	if body, err = padBody(rand, body); err != nil {
+	if body, err = format.Pad(rand, body); err != nil {
 		return nil, nil, err
 	}
 	sk := k.sk
@@ -103,15 +97,6 @@ func (k *sendKeys) seal(rand io.Reader, cmd Command, now time.Time, suite, kind 
 		return nil, nil, err
 	}
 	return env, body, nil
-}
-
-// marshalBody encodes a body as ASCII-only JSON.
-func marshalBody(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidCommand, err)
-	}
-	return asciiJSON(b)
 }
 
 // build encrypts body and writes a signed envelope of the given kind. For
@@ -130,18 +115,27 @@ func build(rand io.Reader, sender *nem.PrivateKey, sk *nem.SharedKey, recipient 
 		size += DigestSize + 1
 	}
 	out := make([]byte, 0, size)
-	out = header(out, kind, suite, sender.PublicKey(), recipient, ms, nonce, len(ct))
+	out = format.AppendHeader(out, kind, suite, sender.PublicKey(), recipient, ms, nonce, len(ct))
 	out = append(out, ct...)
 	if kind == KindCosigned {
-		d := bodyDigest(body)
+		d := format.BodyDigest(body)
 		out = append(out, d[:]...)
 	}
-	sig := sender.Sign(signedBytes(out))
+	sig := sender.Sign(format.SignedBytes(out))
 	out = append(out, sig[:]...)
 	if kind == KindCosigned {
 		out = append(out, 0)
 	}
 	return out, nil
+}
+
+// parseCommand reads a command body.
+func parseCommand(body []byte) (Command, error) {
+	name, args, err := format.ParseCommand(body)
+	if err != nil {
+		return Command{}, refuseFormat(err)
+	}
+	return Command{Name: name, Args: args}, nil
 }
 
 // Proposal is a co-signed command on its way from its sender to the other
@@ -191,21 +185,21 @@ func (p *Proposal) Inspect() (*ProposalInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := parseCommandBody(p.Body)
+	cmd, err := parseCommand(p.Body)
 	if err != nil {
 		return nil, err
 	}
-	t, _ := timeOf(e.timeMs)
-	info := &ProposalInfo{Command: cmd, Sender: e.sender, Device: e.recipient, Time: t, Nonce: e.nonce}
-	for _, c := range e.cosigs {
-		info.Cosigners = append(info.Cosigners, c.key)
+	t, _ := format.TimeOf(e.Time)
+	info := &ProposalInfo{Command: cmd, Sender: e.Sender, Device: e.Recipient, Time: t, Nonce: e.Nonce}
+	for _, c := range e.Cosigs {
+		info.Cosigners = append(info.Cosigners, c.Key)
 	}
 	return info, nil
 }
 
 // check parses p.Envelope (a zero cosigner count allowed) and verifies the
 // digest and the signatures.
-func (p *Proposal) check() (*envelope, error) {
+func (p *Proposal) check() (*format.Envelope, error) {
 	e, err := parse(p.Envelope, true)
 	if err != nil {
 		return nil, err
@@ -213,26 +207,26 @@ func (p *Proposal) check() (*envelope, error) {
 	return p.verify(e)
 }
 
-func (p *Proposal) verify(e *envelope) (*envelope, error) {
-	if e.kind != KindCosigned {
-		return nil, refuse(ErrUnsupported, "kind 0x%02x is not a co-signed command", e.kind)
+func (p *Proposal) verify(e *format.Envelope) (*format.Envelope, error) {
+	if e.Kind != KindCosigned {
+		return nil, refuse(ErrUnsupported, "kind 0x%02x is not a co-signed command", e.Kind)
 	}
-	d := bodyDigest(p.Body)
-	if subtle.ConstantTimeCompare(d[:], e.digest) != 1 {
+	d := format.BodyDigest(p.Body)
+	if subtle.ConstantTimeCompare(d[:], e.Digest) != 1 {
 		return nil, refuse(ErrBadSignature, "body does not match the signed digest")
 	}
-	msg := e.signedMessage()
-	if !e.sender.Verify(msg, e.sig) {
+	msg := e.SignedMessage()
+	if !e.Sender.Verify(msg, e.Sig) {
 		return nil, refuse(ErrBadSignature, "sender signature")
 	}
-	if err := e.sender.Validate(); err != nil {
+	if err := e.Sender.Validate(); err != nil {
 		return nil, refuseCause(ErrWeakKey, err, "sender")
 	}
-	for i, c := range e.cosigs {
-		if !c.key.Verify(msg, c.sig) {
+	for i, c := range e.Cosigs {
+		if !c.Key.Verify(msg, c.Sig) {
 			return nil, refuse(ErrBadSignature, "cosignature %d", i)
 		}
-		if err := c.key.Validate(); err != nil {
+		if err := c.Key.Validate(); err != nil {
 			return nil, refuseCause(ErrWeakKey, err, "cosigner %d", i)
 		}
 	}
@@ -251,23 +245,23 @@ func (p *Proposal) Cosign(signer *nem.PrivateKey) error {
 	if err != nil {
 		return err
 	}
-	if _, err := parseCommandBody(p.Body); err != nil {
+	if _, err := parseCommand(p.Body); err != nil {
 		return err
 	}
 	pub := signer.PublicKey()
-	if pub == e.sender {
+	if pub == e.Sender {
 		return refuse(ErrMalformed, "the sender cannot cosign")
 	}
-	for _, c := range e.cosigs {
-		if c.key == pub {
+	for _, c := range e.Cosigs {
+		if c.Key == pub {
 			return refuse(ErrMalformed, "already cosigned by %s", pub)
 		}
 	}
-	if len(e.cosigs) >= MaxCosigners {
+	if len(e.Cosigs) >= MaxCosigners {
 		return refuse(ErrMalformed, "already %d cosignatures", MaxCosigners)
 	}
-	sig := signer.Sign(e.signedMessage())
-	countAt := e.signedEnd + nem.SignatureSize
+	sig := signer.Sign(e.SignedMessage())
+	countAt := e.SignedEnd + nem.SignatureSize
 	out := bytes.Clone(p.Envelope)
 	out[countAt]++
 	out = append(out, pub[:]...)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -77,7 +78,7 @@ func TestSenderSealIdentical(t *testing.T) {
 	// Fresh randomness: two envelopes differ.
 	a, _ := s.Seal(nil, cmds[0], t0)
 	b, _ := s.Seal(nil, cmds[0], t0)
-	if bytes.Equal(a[offNonce:offNonce+NonceSize], b[offNonce:offNonce+NonceSize]) {
+	if bytes.Equal(a[format.OffNonce:format.OffNonce+NonceSize], b[format.OffNonce:format.OffNonce+NonceSize]) {
 		t.Error("two Seal(nil, …) share a nonce")
 	}
 }

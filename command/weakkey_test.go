@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/edwards25519"
 
+	"github.com/nemiot/nemiot/command/internal/format"
 	"github.com/nemiot/nemiot/nem"
 )
 
@@ -71,15 +72,15 @@ func rawEnvelope(t testing.TB, kind byte, sender, recipient nem.PublicKey, body 
 	r := detRand("raw " + sender.String())
 	var nonce [NonceSize]byte
 	r.Read(nonce[:])
-	ct := make([]byte, minGCM+32)
+	ct := make([]byte, format.MinGCM+32)
 	r.Read(ct)
-	out := header(nil, kind, SuiteGCM, sender, recipient, uint64(t0.UnixMilli()), &nonce, len(ct))
+	out := format.AppendHeader(nil, kind, SuiteGCM, sender, recipient, uint64(t0.UnixMilli()), &nonce, len(ct))
 	out = append(out, ct...)
 	if kind == KindCosigned {
-		d := bodyDigest(body)
+		d := format.BodyDigest(body)
 		out = append(out, d[:]...)
 	}
-	sig, ok := sign(signedBytes(out))
+	sig, ok := sign(format.SignedBytes(out))
 	out = append(out, sig[:]...)
 	if kind == KindCosigned {
 		out = append(out, 0)
@@ -129,7 +130,7 @@ func TestWeakSenderForgery(t *testing.T) {
 			if !errors.Is(err, nem.ErrWeakKey) {
 				t.Errorf("%s: %v does not wrap nem.ErrWeakKey", s, err)
 			}
-			if n := o.st.Load().replay.len(); n != 0 {
+			if n := o.st.Load().replay.Len(); n != 0 {
 				t.Errorf("%s: the forgery took a replay cache entry", s)
 			}
 		}
@@ -155,12 +156,12 @@ func TestWeakCosigner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, ok := forge(t, a, e.signedMessage())
+	sig, ok := forge(t, a, e.SignedMessage())
 	if !ok {
 		t.Fatal("no forgery")
 	}
 	env := append(append(append([]byte(nil), p.Envelope...), a[:]...), sig[:]...)
-	env[e.signedEnd+nem.SignatureSize] = 1
+	env[e.SignedEnd+nem.SignatureSize] = 1
 	owners := &everyoneOwns{}
 	f.opener.Owners = owners
 	_, err = f.opener.Open(ctx, env)

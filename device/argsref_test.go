@@ -8,11 +8,16 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// parseArgsRef is the json.Decoder-based parser parseArgs replaced, kept as
-// the reference its strictness is checked against: the same input must give
-// the same fields or the same error message.
+// parseArgsRef is a reference parser on encoding/json that parseArgs is
+// checked against: the same input must give the same fields or the same
+// error message. It walks the input token by token, as the strict reader
+// does, so that of two faults the first in the input decides the message;
+// it checks what encoding/json does not (no object repeats a name, at most
+// 10,000 levels of nesting in all) itself.
 func parseArgsRef(raw json.RawMessage) (args, error) {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 {
@@ -41,14 +46,14 @@ func parseArgsRef(raw json.RawMessage) (args, error) {
 		if _, dup := a[k]; dup {
 			return nil, badArgs("duplicate field %s", quote(k, 32))
 		}
-		if len(a) == maxFields {
+		start := dec.InputOffset()
+		if err := refValue(dec, k, 2); err != nil {
+			return nil, err
+		}
+		if len(a) == maxFields { // counted once the value is read
 			return nil, badArgs("more than %d fields", maxFields)
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, badArgs("malformed JSON")
-		}
-		a[k] = v
+		a[k] = jsontext.Value(bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n:"))
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, badArgs("malformed JSON")
@@ -57,6 +62,43 @@ func parseArgsRef(raw json.RawMessage) (args, error) {
 		return nil, badArgs("data after the args object")
 	}
 	return a, nil
+}
+
+// refValue reads one value of the top-level field with dec.Token, the
+// value at nesting level depth (the args object is level 1).
+func refValue(dec *json.Decoder, field string, depth int) error {
+	t, err := dec.Token()
+	if err != nil {
+		return badArgs("malformed JSON")
+	}
+	d, ok := t.(json.Delim)
+	if !ok {
+		return nil
+	}
+	if depth > 10_000 {
+		return badArgs("malformed JSON")
+	}
+	names := map[string]bool{}
+	for dec.More() {
+		if d == '{' {
+			t, err := dec.Token()
+			k, ok := t.(string)
+			if err != nil || !ok {
+				return badArgs("malformed JSON")
+			}
+			if names[k] {
+				return badArgs("duplicate name %s in field %s", quote(k, 32), quote(field, 32))
+			}
+			names[k] = true
+		}
+		if err := refValue(dec, field, depth+1); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing delimiter
+		return badArgs("malformed JSON")
+	}
+	return nil
 }
 
 // sameAsRef fails t unless parseArgs and parseArgsRef agree on raw.
@@ -70,7 +112,7 @@ func sameAsRef(t *testing.T, raw []byte) {
 	if gerr != nil && !errors.Is(gerr, ErrBadArgs) {
 		t.Fatalf("parseArgs(%q) = %v, not ErrBadArgs", raw, gerr)
 	}
-	if !maps.EqualFunc(got, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+	if !maps.EqualFunc(got, want, func(a, b jsontext.Value) bool { return bytes.Equal(a, b) }) {
 		t.Fatalf("parseArgs(%q) = %q, reference %q", raw, got, want)
 	}
 }
@@ -101,6 +143,12 @@ var argsCases = []string{
 	`{"a":` + strings.Repeat(`{"b":`, 10000) + "1" + strings.Repeat("}", 10000) + `}`,
 	`{"a":` + strings.Repeat(`{"b":`, 10001) + "1" + strings.Repeat("}", 10001) + `}`,
 	`{"a":` + strings.Repeat("[", 10001) + `}`,
+	`{"a":{"b":1,"b":2}}`, `{"a":[{"b":1},{"b":2}]}`, `{"a":[{"b":1,"b":2}]}`, `{"a":{"b":{"c":1,"\u0063":2}}}`,
+	`{"a":{"b":1,"b":2},"a":3}`, `{"a":{"b":1,"b":2,}}`, `{"a":{"b":1,}, "a":2}`, `{"a":1,"a"`, `{"a":1,"a" x`,
+	`{"a":{"b":1},"b":{"b":2}}`, `{"a":{"` + strings.Repeat("k", 40) + `":1,"` + strings.Repeat("k", 40) + `":2}}`,
+	`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9} x`, `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":{"j":1,"j":2}}`,
+	`{"a":` + strings.Repeat("[", 9998) + `{"b":1,"b":2}` + strings.Repeat("]", 9998) + `}`,
+	`{"a":` + strings.Repeat("[", 9999) + `{"b":1,"b":2}` + strings.Repeat("]", 9999) + `}`,
 }
 
 func TestParseArgsMatchesReference(t *testing.T) {

@@ -2,7 +2,8 @@
 // the one strict reader of command bodies (package command) and of a
 // command's args (package device).
 //
-// Start with [Unmarshal]. It is encoding/json/v2
+// Start with [Unmarshal], or [Members] for an object whose member names
+// are not known ahead. Both are encoding/json/v2
 // (github.com/go-json-experiment/json) with these rules, which the tests of
 // this package check one by one:
 //
@@ -86,23 +87,79 @@ type reader struct {
 
 var readers = sync.Pool{New: func() any { return new(reader) }}
 
-// Unmarshal decodes data into v (a pointer, as for json.Unmarshal) under
-// the rules of the package documentation. Every error it returns is an
-// [*Error]; v may then hold part of the input.
-func Unmarshal(data []byte, v any) error {
+// newReader returns a pooled decoder of data; release it when done.
+func newReader(data []byte) *reader {
 	r := readers.Get().(*reader)
 	r.buf = *bytes.NewBuffer(data)
 	r.dec.Reset(&r.buf, options)
-	err := json.UnmarshalDecode(&r.dec, v)
-	if err == nil {
-		if _, terr := r.dec.ReadToken(); terr != io.EOF {
-			err = &Error{Err: ErrTrailing}
-		}
-	}
-	r.buf = bytes.Buffer{} // let go of data
+	return r
+}
+
+// release returns r to the pool, letting go of its data.
+func (r *reader) release() {
+	r.buf = bytes.Buffer{}
 	r.dec.Reset(&r.buf)
 	readers.Put(r)
-	return classify(err)
+}
+
+// end fails unless the decoder is at the end of the input.
+func (r *reader) end() error {
+	if _, err := r.dec.ReadToken(); err != io.EOF {
+		return &Error{Err: ErrTrailing}
+	}
+	return nil
+}
+
+// Unmarshal decodes data into v (a pointer, as for json.Unmarshal) under
+// the rules of the package documentation. Every error it returns is an
+// [*Error]; v may then hold part of the input. Of two faults in the input,
+// Unmarshal may name the later one: it reads a member name as a whole
+// value before it finds that a name must be a string.
+func Unmarshal(data []byte, v any) error {
+	r := newReader(data)
+	defer r.release()
+	if err := json.UnmarshalDecode(&r.dec, v); err != nil {
+		return classify(err)
+	}
+	return r.end()
+}
+
+// Members reads data, which must hold one JSON object, under the rules of
+// the package documentation, and calls member with each member's name
+// (decoded) and value (raw, valid only during the call), in input order.
+// It stops at the first fault in the input, so that its error is that
+// fault's, and at the first error member returns, which it returns as it
+// is. Every other error is an [*Error]; a value that is not an object is
+// ErrType.
+func Members(data []byte, member func(name string, value jsontext.Value) error) error {
+	r := newReader(data)
+	defer r.release()
+	d := &r.dec
+	tok, err := d.ReadToken()
+	if err != nil {
+		return classify(err)
+	}
+	if tok.Kind() != '{' {
+		return &Error{Err: ErrType}
+	}
+	for d.PeekKind() != '}' {
+		tok, err := d.ReadToken() // not a string: an error
+		if err != nil {
+			return classify(err)
+		}
+		name := tok.String() // before the next read, which invalidates tok
+		value, err := d.ReadValue()
+		if err != nil {
+			return classify(err)
+		}
+		if err := member(name, value); err != nil {
+			return err
+		}
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return classify(err)
+	}
+	return r.end()
 }
 
 // classify turns an error of encoding/json/v2 into an [*Error].

@@ -159,3 +159,59 @@ func BenchmarkUnmarshal(b *testing.B) {
 		}
 	}
 }
+
+// TestMembers: the members in input order, values raw; the first fault in
+// the input decides the error.
+func TestMembers(t *testing.T) {
+	type member struct{ Name, Value string }
+	read := func(in string) ([]member, error) {
+		var out []member
+		err := strictjson.Members([]byte(in), func(name string, value jsontext.Value) error {
+			out = append(out, member{name, string(value)})
+			return nil
+		})
+		return out, err
+	}
+	got, err := read(` {"b" : [1, {"c":2}], "\u0061":"\u00e9", "":null} `)
+	want := []member{{"b", `[1, {"c":2}]`}, {"a", `"\u00e9"`}, {"", "null"}}
+	if err != nil || !cmp.Equal(got, want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+	for _, tc := range []struct {
+		in  string
+		err error
+	}{
+		{`{}`, nil},
+		{`[]`, strictjson.ErrType},
+		{`"x"`, strictjson.ErrType},
+		{``, strictjson.ErrSyntax},
+		{`{`, strictjson.ErrSyntax},
+		{`{"a":1,"a":2}`, strictjson.ErrDuplicate},
+		{`{"a":{"b":1,"b":2}}`, strictjson.ErrDuplicate},
+		{`{"a":1} x`, strictjson.ErrTrailing},
+		{`{"a":1}{}`, strictjson.ErrTrailing},
+		// The name must be a string; Unmarshal would read the object in
+		// its place and report the repeated name inside first.
+		{`{{"a":0,"a"`, strictjson.ErrSyntax},
+		{`{1:2}`, strictjson.ErrSyntax},
+		{`{"a":1,"a"`, strictjson.ErrDuplicate},
+		{`{"a":{"b":1,"b":2,}}`, strictjson.ErrDuplicate},
+		{`{"a":{"b":1,}, "a":2}`, strictjson.ErrSyntax},
+	} {
+		_, err := read(tc.in)
+		if tc.err == nil && err != nil || tc.err != nil && !errors.Is(err, tc.err) {
+			t.Errorf("%q: %v, want %v", tc.in, err, tc.err)
+		}
+	}
+	stop := errors.New("stop")
+	n := 0
+	err = strictjson.Members([]byte(`{"a":1,"b":2,"c":3}`), func(string, jsontext.Value) error {
+		if n++; n == 2 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || n != 2 {
+		t.Errorf("callback's error: %v after %d members", err, n)
+	}
+}

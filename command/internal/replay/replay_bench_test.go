@@ -1,4 +1,4 @@
-package command
+package replay
 
 import (
 	"math/rand/v2"
@@ -8,33 +8,35 @@ import (
 )
 
 // The replay cache's benchmarks drive it as a device under load does: one
-// envelope every tick, dated now, so its entry expires DefaultWindow later.
+// envelope every tick, dated now, so its entry expires one window (30 s) later.
 
 // replayKeys returns n distinct pseudo-random keys from several senders.
-func replayKeys(n int) []replayKey {
+func replayKeys(n int) []Key {
 	r := rand.NewChaCha8([32]byte{'r', 'e', 'p', 'l', 'a', 'y'})
-	keys := make([]replayKey, n)
-	var senders [8]replayKey
+	keys := make([]Key, n)
+	var senders [8]Key
 	for i := range senders {
-		r.Read(senders[i].sender[:])
+		r.Read(senders[i].Sender[:])
 	}
 	for i := range keys {
-		keys[i].sender = senders[i%len(senders)].sender
-		r.Read(keys[i].nonce[:])
+		keys[i].Sender = senders[i%len(senders)].Sender
+		r.Read(keys[i].Nonce[:])
 	}
 	return keys
 }
 
 // BenchmarkReplayMemory fills a cache of the default capacity with
-// DefaultReplayCapacity live entries and reports the heap it holds per
-// entry (HeapInuse before and after, after a GC each time). "spread" dates
-// the envelopes evenly over one window, as a device taking commands at the
+// defaultCapacity live entries and reports the heap it holds per entry
+// (HeapInuse before and after, after a GC each time). "spread" dates the
+// envelopes evenly over one window, as a device taking commands at the
 // rate that just fills it; "burst" dates them all in the same millisecond.
 // allocB/entry is all the heap allocated while filling, garbage included.
+// impl=map is the plain Go map the table replaces (map[Key]int64, the key
+// and its expiry, nothing else): the figure in the package documentation.
 func BenchmarkReplayMemory(b *testing.B) {
-	const n = DefaultReplayCapacity
+	const n = defaultCapacity
 	keys := replayKeys(n)
-	win := DefaultWindow.Milliseconds()
+	win := defaultWindowMs
 	const t0ms = 1_000_000_000_000
 	for _, tc := range []struct {
 		name string
@@ -43,31 +45,43 @@ func BenchmarkReplayMemory(b *testing.B) {
 		{"spread", func(i int) int64 { return t0ms + int64(i)*win/n }},
 		{"burst", func(int) int64 { return t0ms }},
 	} {
-		b.Run(tc.name, func(b *testing.B) {
-			var perEntry, allocPerEntry float64
-			for b.Loop() {
-				var before, after runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&before)
-				c := newReplayCache(n)
-				for i, k := range keys {
-					t := tc.at(i)
-					if err := c.add(k, t+win, t); err != nil {
-						b.Fatalf("entry %d: %v", i, err)
+		for _, impl := range []string{"table", "map"} {
+			b.Run(tc.name+"/impl="+impl, func(b *testing.B) {
+				var perEntry, allocPerEntry float64
+				for b.Loop() {
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					var keep any
+					if impl == "map" {
+						m := map[Key]int64{}
+						for i, k := range keys {
+							m[k] = tc.at(i) + win
+						}
+						keep = m
+					} else {
+						c := New(n, defaultWindowMs)
+						for i, k := range keys {
+							t := tc.at(i)
+							if err := c.Add(k, t+win, t); err != nil {
+								b.Fatalf("entry %d: %v", i, err)
+							}
+						}
+						if c.Len() != n {
+							b.Fatalf("cache holds %d entries, want %d", c.Len(), n)
+						}
+						keep = c
 					}
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					perEntry = float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / n
+					allocPerEntry = float64(after.TotalAlloc-before.TotalAlloc) / n
+					runtime.KeepAlive(keep)
 				}
-				runtime.GC()
-				runtime.ReadMemStats(&after)
-				if c.len() != n {
-					b.Fatalf("cache holds %d entries, want %d", c.len(), n)
-				}
-				perEntry = float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / n
-				allocPerEntry = float64(after.TotalAlloc-before.TotalAlloc) / n
-				runtime.KeepAlive(c)
-			}
-			b.ReportMetric(perEntry, "B/entry")
-			b.ReportMetric(allocPerEntry, "allocB/entry")
-		})
+				b.ReportMetric(perEntry, "B/entry")
+				b.ReportMetric(allocPerEntry, "allocB/entry")
+			})
+		}
 	}
 }
 
@@ -78,17 +92,17 @@ func BenchmarkReplayMemory(b *testing.B) {
 func BenchmarkReplayAdd(b *testing.B) {
 	const live = 75_000
 	keys := replayKeys(1 << 18) // reused only long after they expired
-	win := DefaultWindow.Milliseconds()
+	win := defaultWindowMs
 	const t0us = 1_000_000_000_000_000
-	tick := DefaultWindow.Microseconds() / live
+	tick := (defaultWindowMs * 1000) / live
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	c := newReplayCache(DefaultReplayCapacity)
+	c := New(defaultCapacity, defaultWindowMs)
 	i := 0
 	add := func() {
 		now := (t0us + int64(i)*tick) / 1000
-		if err := c.add(keys[i%len(keys)], now+win, now); err != nil {
+		if err := c.Add(keys[i%len(keys)], now+win, now); err != nil {
 			b.Fatalf("add %d: %v", i, err)
 		}
 		i++
@@ -102,7 +116,7 @@ func BenchmarkReplayAdd(b *testing.B) {
 		add()
 	}
 	b.StopTimer()
-	n := c.len()
+	n := c.Len()
 	if n < live-1000 || n > live+1000 {
 		b.Fatalf("cache holds %d entries, want about %d", n, live)
 	}
@@ -117,8 +131,8 @@ func BenchmarkReplayAdd(b *testing.B) {
 // each with its own keys and one shared clock.
 func BenchmarkReplayAddParallel(b *testing.B) {
 	keys := replayKeys(1 << 18)
-	win := DefaultWindow.Milliseconds()
-	c := newReplayCache(DefaultReplayCapacity)
+	win := defaultWindowMs
+	c := New(defaultCapacity, defaultWindowMs)
 	const t0ms = 1_000_000_000_000
 	var next atomic.Int64
 	b.ReportAllocs()
@@ -126,7 +140,7 @@ func BenchmarkReplayAddParallel(b *testing.B) {
 		for pb.Next() {
 			i := next.Add(1)
 			now := t0ms + int64(i)*2/5 // 400 µs a tick, as above
-			if err := c.add(keys[i%int64(len(keys))], now+win, now); err != nil && err != ErrStale {
+			if err := c.Add(keys[i%int64(len(keys))], now+win, now); err != nil && err != ErrForgotten {
 				b.Errorf("add %d: %v", i, err)
 				return
 			}

@@ -1,4 +1,4 @@
-package command
+package replay
 
 import (
 	"fmt"
@@ -6,14 +6,19 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
-	"time"
+)
+
+// The Opener's defaults, which the tests use.
+const (
+	defaultCapacity       = 100_000
+	defaultWindowMs int64 = 30_000
 )
 
 // replayModel is the replay cache's specification, as a plain map: an
 // entry lives until the horizon passes its expiry.
 type replayModel struct {
 	max     int
-	seen    map[replayKey]int64
+	seen    map[Key]int64
 	horizon int64
 }
 
@@ -26,25 +31,24 @@ func (m *replayModel) expire(now int64) {
 	}
 }
 
-func (m *replayModel) add(k replayKey, exp, now int64) error {
+func (m *replayModel) add(k Key, exp, now int64) error {
 	m.expire(now)
 	switch _, ok := m.seen[k]; {
 	case exp < m.horizon:
-		return ErrStale
+		return ErrForgotten
 	case ok:
-		return ErrReplay
+		return ErrSeen
 	case len(m.seen) >= m.max:
-		return ErrReplayFull
+		return ErrFull
 	}
 	m.seen[k] = exp
 	return nil
 }
 
-func (m *replayModel) load(entries []ReplayEntry, now int64) {
+func (m *replayModel) load(entries []Entry, now int64) {
 	m.expire(now)
 	for _, e := range entries {
-		exp := e.Expires.UnixMilli()
-		k := replayKey{sender: e.Sender, nonce: e.Nonce}
+		exp, k := e.Expires, e.Key
 		if old, ok := m.seen[k]; exp < m.horizon || ok && old >= exp {
 			continue
 		}
@@ -74,8 +78,8 @@ func TestReplayCacheModel(t *testing.T) {
 		t.Run(fmt.Sprintf("window=%d/max=%d", tc.window, tc.max), func(t *testing.T) {
 			t.Parallel()
 			r := rand.New(rand.NewPCG(uint64(tc.window), uint64(tc.max)))
-			c := newReplayCacheWindow(tc.max, tc.window)
-			m := &replayModel{max: tc.max, seen: map[replayKey]int64{}, horizon: math.MinInt64}
+			c := New(tc.max, tc.window)
+			m := &replayModel{max: tc.max, seen: map[Key]int64{}, horizon: math.MinInt64}
 			keys := replayKeys(min(tc.max+tc.max/2+10, 3000))
 			now := int64(1_000_000)
 			for op := range tc.ops {
@@ -90,31 +94,31 @@ func TestReplayCacheModel(t *testing.T) {
 				case p < 3:
 					exp = [...]int64{math.MinInt64, math.MaxInt64, -1, 0, -tc.window}[r.IntN(5)]
 				case p < 10: // a store's entries, some repeated, some expired
-					var entries []ReplayEntry
+					var entries []Entry
 					for range r.IntN(20) {
 						k := keys[r.IntN(len(keys))]
 						e := now + r.Int64N(3*tc.window) - tc.window/2
-						entries = append(entries, ReplayEntry{Sender: k.sender, Nonce: k.nonce, Expires: time.UnixMilli(e)})
+						entries = append(entries, Entry{Key: k, Expires: e})
 					}
-					c.load(entries, now)
+					c.Load(entries, now)
 					m.load(entries, now)
-					if c.len() != len(m.seen) {
-						t.Fatalf("op %d: after load: %d live, want %d", op, c.len(), len(m.seen))
+					if c.Len() != len(m.seen) {
+						t.Fatalf("op %d: after load: %d live, want %d", op, c.Len(), len(m.seen))
 					}
 					continue
 				}
 				k := keys[r.IntN(len(keys))]
-				got, want := c.add(k, exp, now), m.add(k, exp, now)
+				got, want := c.Add(k, exp, now), m.add(k, exp, now)
 				if got != want {
 					t.Fatalf("op %d: add(exp %d, now %d) = %v, want %v", op, exp, now, got, want)
 				}
-				if c.len() != len(m.seen) {
-					t.Fatalf("op %d: %d live, want %d", op, c.len(), len(m.seen))
+				if c.Len() != len(m.seen) {
+					t.Fatalf("op %d: %d live, want %d", op, c.Len(), len(m.seen))
 				}
 			}
 			// Every live entry is still there.
 			for k, exp := range m.seen {
-				if err := c.add(k, exp, now); err != ErrReplay {
+				if err := c.Add(k, exp, now); err != ErrSeen {
 					t.Fatalf("live entry (exp %d, horizon %d): %v", exp, m.horizon, err)
 				}
 			}
@@ -126,33 +130,33 @@ func TestReplayCacheModel(t *testing.T) {
 // it is still a replay, until they expire, one by one, at their expiry.
 func TestReplayCacheFullNeverEvicts(t *testing.T) {
 	const n = 5000
-	c := newReplayCache(n)
+	c := New(n, defaultWindowMs)
 	keys := replayKeys(n + 1)
-	win := DefaultWindow.Milliseconds()
+	win := defaultWindowMs
 	for i, k := range keys[:n] {
-		if err := c.add(k, int64(i)+win, 0); err != nil {
+		if err := c.Add(k, int64(i)+win, 0); err != nil {
 			t.Fatal(i, err)
 		}
 	}
-	if err := c.add(keys[n], win, 0); err != ErrReplayFull {
+	if err := c.Add(keys[n], win, 0); err != ErrFull {
 		t.Fatalf("full cache: %v", err)
 	}
 	for i, k := range keys[:n] {
-		if err := c.add(k, 2*win, 0); err != ErrReplay {
+		if err := c.Add(k, 2*win, 0); err != ErrSeen {
 			t.Fatalf("entry %d: %v", i, err)
 		}
 	}
 	// At now = win+i, entries 0..i-1 have expired, and no other.
 	for i := range n {
 		now := win + int64(i)
-		if err := c.add(keys[n-1], 3*win, now); err != ErrReplay {
+		if err := c.Add(keys[n-1], 3*win, now); err != ErrSeen {
 			t.Fatalf("now %d: last entry: %v", now, err)
 		}
-		if got := c.len(); got != n-i {
+		if got := c.Len(); got != n-i {
 			t.Fatalf("now %d: %d live, want %d", now, got, n-i)
 		}
 	}
-	if err := c.add(keys[n], 3*win, win+1); err != nil {
+	if err := c.Add(keys[n], 3*win, win+1); err != nil {
 		t.Fatalf("after expiries: %v", err)
 	}
 }
@@ -161,7 +165,7 @@ func TestReplayCacheFullNeverEvicts(t *testing.T) {
 // each key is taken exactly once.
 func TestReplayCacheConcurrent(t *testing.T) {
 	const goroutines, perG = 8, 2000
-	c := newReplayCache(DefaultReplayCapacity)
+	c := New(defaultCapacity, defaultWindowMs)
 	keys := replayKeys(perG)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -171,12 +175,12 @@ func TestReplayCacheConcurrent(t *testing.T) {
 			for i := range perG {
 				j := (i + g*perG/goroutines) % perG
 				now := int64(j)
-				switch err := c.add(keys[j], now+30_000, now); err {
+				switch err := c.Add(keys[j], now+30_000, now); err {
 				case nil:
 					mu.Lock()
 					taken[j]++
 					mu.Unlock()
-				case ErrReplay:
+				case ErrSeen:
 				default:
 					t.Error(err)
 					return
@@ -190,8 +194,8 @@ func TestReplayCacheConcurrent(t *testing.T) {
 			t.Fatalf("key %d taken %d times", j, n)
 		}
 	}
-	if c.len() != perG {
-		t.Errorf("%d live, want %d", c.len(), perG)
+	if c.Len() != perG {
+		t.Errorf("%d live, want %d", c.Len(), perG)
 	}
 }
 
@@ -199,11 +203,11 @@ func TestReplayCacheConcurrent(t *testing.T) {
 // insert allocates nothing.
 func TestReplayCacheNoAllocs(t *testing.T) {
 	keys := replayKeys(1 << 14)
-	c := newReplayCache(DefaultReplayCapacity)
+	c := New(defaultCapacity, defaultWindowMs)
 	i := 0
 	add := func() {
 		now := int64(i) * 8 // 4096 live over the default window
-		if err := c.add(keys[i%len(keys)], now+30_000, now); err != nil {
+		if err := c.Add(keys[i%len(keys)], now+30_000, now); err != nil {
 			t.Fatalf("add %d: %v", i, err)
 		}
 		i++
@@ -213,5 +217,31 @@ func TestReplayCacheNoAllocs(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(2*len(keys), add); a != 0 {
 		t.Errorf("%v allocations per insert", a)
+	}
+}
+
+func TestReplayCacheExpiry(t *testing.T) {
+	c := New(10, defaultWindowMs)
+	k := func(i byte) Key { return Key{Nonce: [16]byte{i}} }
+	for i := range byte(5) {
+		if err := c.Add(k(i), 100+int64(i), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Add(k(2), 500, 50); err != ErrSeen {
+		t.Fatalf("live duplicate: %v", err)
+	}
+	if err := c.Add(k(9), 500, 102); err != nil || c.Len() != 4 {
+		t.Fatalf("after expiry at 102: err %v, len %d (want 4: keys 2,3,4,9)", err, c.Len())
+	}
+	if err := c.Add(k(0), 500, 102); err != nil {
+		t.Fatalf("expired key re-added: %v", err)
+	}
+	c.Load([]Entry{{Key: k(7), Expires: 90}, {Key: k(8), Expires: 900}}, 100)
+	if err := c.Add(k(8), 900, 100); err != ErrSeen {
+		t.Fatalf("loaded entry: %v", err)
+	}
+	if err := c.Add(k(7), 900, 100); err != nil {
+		t.Fatalf("expired loaded entry: %v", err)
 	}
 }
