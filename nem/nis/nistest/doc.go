@@ -48,8 +48,10 @@
 // refused: the node really stops listening, and listens on the same port
 // when switched back), [Malformed] (truncated JSON), [Oversized] (a 10 MiB
 // body), [Error] (NIS error JSON with status 400, 500, 503, …),
-// [HTMLError] (an HTML page, as from a reverse proxy whose NIS is down) and
-// [WrongNetwork] (a node of another NEM network). Fields combine: a liar
+// [HTMLError] (an HTML page, as from a reverse proxy whose NIS is down),
+// [WrongNetwork] (a node of another NEM network), [TruncatedHistory] and
+// [ForgedHistory] (a multisig history with changes hidden or forged, see
+// [History]). Fields combine: a liar
 // that is also Ahead tries to drag the median height.
 //
 // # Testing your own firmware

@@ -501,8 +501,9 @@ func transfers(in, out bool) handler {
 			size = min(max(n, 5), 100)
 		}
 		list := []pairJSON{}
-		for i := len(q.v.records) - 1; i >= 0 && len(list) < size; i-- {
-			r := q.v.records[i]
+		records := q.records()
+		for i := len(records) - 1; i >= 0 && len(list) < size; i-- {
+			r := records[i]
 			if before != 0 && q.nd.id(r) >= before {
 				continue
 			}
@@ -556,7 +557,7 @@ func transactionGet(q *request) (int, []byte) {
 	if err != nil {
 		return q.nisError(http.StatusBadRequest, msgNoHash)
 	}
-	for _, r := range q.v.records {
+	for _, r := range q.records() {
 		if r.hash != h {
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // Behavior is how a node answers. The zero Behavior is an honest node. The
@@ -72,6 +73,9 @@ type Behavior struct {
 	// that is down does (502 Bad Gateway, 504 Gateway Timeout), or a captive
 	// portal (200). Announced transactions do not reach the chain.
 	HTMLStatus int
+	// History, if set, changes the transaction history the node lists:
+	// modifications hidden (a truncated history) or transactions forged.
+	History *History
 	// Network, if set to another network than the Network's, makes the node
 	// a node of that network, as a misconfigured node list can give: its
 	// /node/info reports that network, it refuses an address of any other
@@ -92,6 +96,33 @@ type Lie struct {
 	// Accounts limits the lie to these accounts; empty means every account
 	// the node is asked about.
 	Accounts []nem.Address
+}
+
+// History is the transaction history a lying node serves instead of the
+// chain's, in its transaction lists (/account/transfers/…) and
+// /transaction/get. Combine it with [Behavior.Lie] so that the owner set the
+// node reports matches the history it serves.
+type History struct {
+	// HideModifications hides the newest this many multisig modifications
+	// (conversions and multisig transactions wrapping a modification): a
+	// truncated history, as a node that wants to undo a change serves it.
+	HideModifications int
+	// Forged are transactions listed as confirmed although the chain never
+	// saw them: newest of all, in the order given (the last is the newest),
+	// in blocks after the node's last real transaction. They must be
+	// signed, by anyone: a forged history, as a node claiming an attacker's
+	// key serves it.
+	Forged []*tx.Transaction
+}
+
+// TruncatedHistory hides the newest n multisig modifications from the
+// node's transaction lists (see [History]).
+func TruncatedHistory(n int) Behavior { return Behavior{History: &History{HideModifications: n}} }
+
+// ForgedHistory lists the signed transactions txns as confirmed after the
+// node's real ones (see [History]).
+func ForgedHistory(txns ...*tx.Transaction) Behavior {
+	return Behavior{History: &History{Forged: txns}}
 }
 
 // Honest answers truthfully from the current chain.
