@@ -176,14 +176,14 @@
 // OpenReply, the replay cache's bytes per entry) and the commands that
 // reproduce them.
 //
+// On the app side, [Seal] and [OpenReply] each make a key agreement with the
+// device (a scalar multiplication, most of their cost) and decode its key;
+// a [Sender] makes both once, so that its Seal costs about one signature
+// and its OpenReply about one verification.
+//
 // # Source layout
 //
 // The public API is this package. The wire format (header layout, parsing,
 // the JSON bodies and their pad) is in internal/format, the replay cache's
 // table in internal/replay; neither holds a key or does cryptography.
-//
-// On the app side, [Seal] and [OpenReply] each make a key agreement with the
-// device (a scalar multiplication, most of their cost) and decode its key;
-// a [Sender] makes both once, so that its Seal costs about one signature
-// and its OpenReply about one verification.
 package command

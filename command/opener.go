@@ -209,9 +209,10 @@ type Request struct {
 // verification) and is refused for the same reason, [ErrBadSignature]:
 // neither the answer nor its timing tells whether a key is an owner. What
 // remains: an owner's key that Open has seen lately is kept decoded (see
-// [Opener.KeyCacheSize]), which saves about 2 µs of a 35 µs refusal, and
-// a key's owner check costs what Owners takes once a signature by that key
-// verifies, which only the key's holder can bring about.
+// [Opener.KeyCacheSize]), which saves a few percent of a refusal's work
+// (BENCHMARKS.md at the repository root), and a key's owner check costs
+// what Owners takes once a signature by that key verifies, which only the
+// key's holder can bring about.
 //
 // Every error is a [*RefusedError]: log it, and send remote callers only
 // [Opaque] of it. ctx is passed to Owners and Replay.

@@ -287,8 +287,10 @@ func serve(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	fmt.Fprintf(stdout, "http://%s\n", l.Addr())
-	fmt.Fprintf(stderr, "hubload: serving the load hub (device %s, %d owners: -print-owners) until interrupted\n",
-		hubload.DeviceKey().PublicKey(), o.apps)
+	if !o.stdin { // a -child hub's parent says what it does
+		fmt.Fprintf(stderr, "hubload: serving the load hub (device %s, %d owners: -print-owners) until interrupted\n",
+			hubload.DeviceKey().PublicKey(), o.apps)
+	}
 	eof := make(chan struct{})
 	if o.stdin {
 		go func() {
