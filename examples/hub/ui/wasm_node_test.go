@@ -120,7 +120,24 @@ type nodeInput struct {
 	Sessions []nodeSession `json:"sessions"`
 	Seals    []nodeSeal    `json:"seals"`
 	Opens    []nodeOpen    `json:"opens"`
+	Keeps    []nodeKeep    `json:"keeps"`
 	Timing   *nodeTiming   `json:"timing,omitempty"`
+}
+
+type nodeKeep struct {
+	Key        string `json:"key"`
+	Device     string `json:"device"`
+	Passphrase string `json:"passphrase"`
+	Iterations int    `json:"iterations"`
+}
+
+type nodeKept struct {
+	Kept      string `json:"kept"`
+	KeptOwner string `json:"keptOwner"`
+	Owner     string `json:"owner"`
+	Error     string `json:"error"`
+	Code      string `json:"code"`
+	WrongCode string `json:"wrongCode"`
 }
 
 // nodeResult is any answer of the module: a failure, a session, an
@@ -143,6 +160,7 @@ type nodeOutput struct {
 	Sessions []nodeResult `json:"sessions"`
 	Seals    []nodeResult `json:"seals"`
 	Opens    []nodeResult `json:"opens"`
+	Keeps    []nodeKept   `json:"keeps"`
 	SealMs   float64      `json:"sealMs"`
 	OpenMs   float64      `json:"openMs"`
 }
@@ -295,7 +313,18 @@ func TestModuleMatchesGo(t *testing.T) {
 			Sent: hex.EncodeToString(o.sent), Reply: hex.EncodeToString(o.reply), Now: o.now.UnixMilli()})
 	}
 
+	// Keeping the key: the module seals it under a passphrase and opens it
+	// with that passphrase only.
+	in.Keeps = []nodeKeep{{Key: ownerHex, Device: devHex, Passphrase: "correct horse battery", Iterations: 100_000}}
+
 	out := runModule(t, &in)
+	if len(out.Keeps) != 1 {
+		t.Fatalf("keeps: %+v", out.Keeps)
+	}
+	if k := out.Keeps[0]; k.Error != "" || k.Owner != owner.PublicKey().String() || k.KeptOwner != k.Owner || k.WrongCode != "passphrase" ||
+		!strings.HasPrefix(k.Kept, "nemiot-key-v1:") || strings.Contains(strings.ToLower(k.Kept), ownerHex[:12]) {
+		t.Errorf("keep and unlock: %+v", k)
+	}
 	if out.Version != runtime.Version() {
 		t.Logf("module built by %s, test run by %s", out.Version, runtime.Version())
 	}

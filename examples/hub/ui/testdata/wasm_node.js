@@ -34,6 +34,18 @@ WebAssembly.instantiate(fs.readFileSync(process.argv[3]), go.importObject).then(
 		out.opens.push(r.error ? failure(r) : r);
 		s.close();
 	}
+	// Keeping a key: keep, then unlock with the right and a wrong passphrase.
+	out.keeps = [];
+	for (const c of input.keeps || []) {
+		const s = nemiot.session(c.key, "");
+		const k = s.keep(c.passphrase, { iterations: c.iterations });
+		s.close();
+		if (k.error) { out.keeps.push(failure(k)); continue; }
+		const right = nemiot.unlock(k.kept, c.passphrase, c.device);
+		const wrong = nemiot.unlock(k.kept, c.passphrase + "x", c.device);
+		out.keeps.push({ kept: k.kept, keptOwner: nemiot.keptOwner(k.kept), owner: right.owner || "", error: right.error || "", wrongCode: wrong.code || "" });
+		if (!right.error) right.close();
+	}
 	// Timing, as the page seals: crypto.getRandomValues and the clock.
 	if (input.timing) {
 		const s = nemiot.session(input.timing.key, input.timing.device);

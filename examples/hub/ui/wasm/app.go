@@ -67,17 +67,26 @@ func newSession(keyText, deviceHex string) (*session, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeKey, Err: err} // never quotes the input
 	}
+	return sessionOf(key, deviceHex)
+}
+
+// sessionOf makes the session of key, with the device deviceHex unless it
+// is empty.
+func sessionOf(key *nem.PrivateKey, deviceHex string) (*session, error) {
 	s := &session{key: key, owner: key.PublicKey()}
-	if strings.TrimSpace(deviceHex) != "" {
-		if err := s.setDevice(deviceHex); err != nil {
-			return nil, err
-		}
+	if err := s.setDevice(deviceHex); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// setDevice makes the session's sender to the device deviceHex.
+// setDevice makes the session's sender to the device deviceHex, or, for
+// an empty deviceHex, leaves the session without one.
 func (s *session) setDevice(deviceHex string) error {
+	if strings.TrimSpace(deviceHex) == "" {
+		s.sender = nil
+		return nil
+	}
 	dev, err := nem.ParsePublicKey(strings.TrimSpace(deviceHex))
 	if err != nil {
 		return &Error{Code: CodeDevice, Err: err}

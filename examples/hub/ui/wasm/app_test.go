@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -103,3 +104,53 @@ func TestAddress(t *testing.T) {
 		t.Errorf("bad key: %v, want a device error", err)
 	}
 }
+
+// TestKeepUnlock: a kept key opens with its passphrase only, into the
+// same owner, and the kept text holds neither the key nor the passphrase.
+func TestKeepUnlock(t *testing.T) {
+	owner, device := key(t, "owner"), key(t, "device")
+	s, err := newSession(owner.Hex(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pass = "correct horse battery"
+	if _, err := s.keep(nil, "short", minIterations); codeOf(err) != CodePassphrase {
+		t.Errorf("short passphrase: %v", err)
+	}
+	kept, err := s.keep(nil, pass, minIterations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.ToLower(kept), owner.Hex()[:12]) || strings.Contains(kept, pass) {
+		t.Fatal("the kept text shows the key or the passphrase")
+	}
+	if p, err := keptOwner(kept); err != nil || p != owner.PublicKey() {
+		t.Errorf("keptOwner = %s, %v", p, err)
+	}
+	u, err := unlock(kept, pass, device.PublicKey().String())
+	if err != nil || u.owner != owner.PublicKey() || u.sender == nil {
+		t.Fatalf("unlock: %v", err)
+	}
+	if _, err := unlock(kept, pass+"!", ""); codeOf(err) != CodePassphrase || strings.Contains(err.Error(), pass) {
+		t.Errorf("wrong passphrase: %v", err)
+	}
+	// Any change to the kept bytes is refused, the owner key in the clear
+	// header included (but for byte 1, which only makes the count of
+	// iterations 4 million: slow, and refused all the same).
+	b, _ := parseKept(kept)
+	for i := range b {
+		if i == 1 {
+			continue
+		}
+		c := bytes.Clone(b)
+		c[i] ^= 0x40
+		if _, err := unlock(keptPrefix+b64(c), pass, ""); err == nil {
+			t.Fatalf("byte %d changed: unlocked", i)
+		}
+	}
+	if _, err := unlock("nemiot-key-v1:AAAA", pass, ""); codeOf(err) != CodePassphrase {
+		t.Errorf("garbage: %v", err)
+	}
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
