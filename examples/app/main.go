@@ -26,6 +26,15 @@
 //	-args JSON   its arguments, e.g. '{"on":true}' or '{"speed":3}'; only
 //	             with -cmd. Invalid JSON is reported with its position.
 //	-timeout D   how long to wait for the reply (default 30s).
+//	-mqtt URL    send through an MQTT broker instead of to a hub (a device
+//	             behind NAT, examples/hub -mqtt): tcp://HOST:1883 or
+//	             ssl://HOST:8883; needs -device. -mqtt-ca FILE trusts
+//	             that CA for the broker's TLS (-mqtt-cert and -mqtt-key
+//	             add a client certificate); a username and password come
+//	             only from $NEMIOT_MQTT_USERNAME and $NEMIOT_MQTT_PASSWORD.
+//	             A device that refuses a command over MQTT says nothing:
+//	             after -timeout the app says so, and the device's presence
+//	             tells whether it was online (it refused) or not.
 //
 // The command is sealed with command.Seal (signed by the owner, encrypted to
 // the device, dated now, random nonce and padding) and POSTed to
@@ -77,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := fs.String("cmd", "status", "command `NAME`")
 	rawArgs := fs.String("args", "", "command arguments (`JSON`); needs -cmd")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the reply")
+	mq := addMQTTFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -120,6 +130,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return usage("-device: %v", err)
 		}
 	}
+	if *mq.url != "" {
+		if set["hub"] {
+			return usage("-hub and -mqtt exclude each other")
+		}
+		if *deviceHex == "" {
+			return usage("-mqtt needs -device: the broker cannot say which device is which")
+		}
+	} else if mq.anyTLS() {
+		return usage("-mqtt-ca, -mqtt-cert and -mqtt-key need -mqtt")
+	}
 	c := &hubclient.Client{Hub: hubURL, Key: key}
 	// Seal once before going to the network: a command or device key that
 	// Seal refuses is bad usage. (Unpinned, the device is not known yet;
@@ -132,6 +152,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("%v", err)
 	}
 
+	if *mq.url != "" {
+		return sendMQTT(ctx, mq, key, device, cmd, *timeout, stdout, stderr)
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	if *deviceHex == "" {
@@ -153,11 +176,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "app: %v: the reply is signed by another device key than %s; is -device right, and is %s the hub you meant?\n",
 			err, device, hubURL)
 		return 1
-	case err != nil:
+	}
+	return finish(stdout, stderr, cmd.Name, reply, err)
+}
+
+// finish prints a verified reply, or err, and returns the exit status:
+// 0 if the device carried the command out.
+func finish(stdout, stderr io.Writer, name string, reply *command.Reply, err error) int {
+	if err != nil {
 		fmt.Fprintf(stderr, "app: %v\n", err)
 		return 1
 	}
-	printReply(stdout, cmd.Name, reply)
+	printReply(stdout, name, reply)
 	if !reply.OK {
 		return 1
 	}

@@ -11,6 +11,15 @@
 //	                      -owners HEX,HEX,…  # fixed owner public keys instead of the quorum (tests, labs)
 //	                      -pins light=GPIO17,fan=GPIO18   # logical name = periph pin name
 //	                      -sim               # simulated pins (gpiotest) instead of hardware
+//	                      -mqtt tcp://127.0.0.1:1883 [-mqtt-ca FILE] [-listen ""]   # also (or, with -listen "", only) through a broker
+//
+// With -mqtt the device dials out to an MQTT broker (package mqtt), so it
+// works behind NAT: commands on nemiot/v1/DEV/commands, replies on
+// nemiot/v1/DEV/replies/SENDER, presence on nemiot/v1/DEV/status. HTTP and
+// MQTT share one Opener (one replay cache); -listen "" serves no HTTP at
+// all. ssl:// URLs use TLS, trusting -mqtt-ca if given (-mqtt-cert and
+// -mqtt-key add a client certificate); a username and password come only
+// from $NEMIOT_MQTT_USERNAME and $NEMIOT_MQTT_PASSWORD.
 //
 // Try it without hardware or network: -sim -owners OWNER_PUBLIC_KEY.
 //

@@ -27,6 +27,7 @@ import (
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/hub"
+	"github.com/nemiot/nemiot/mqtt"
 	"github.com/nemiot/nemiot/multisig"
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/keyfile"
@@ -36,10 +37,12 @@ import (
 const KeyEnv = "NEMIOT_DEVICE_KEY"
 
 // Flags are the command-line flags every hub program shares: -key,
-// -network, -listen, -nodes and -owners (DESIGN §8).
+// -network, -listen, -nodes and -owners (DESIGN §8), and -mqtt,
+// -mqtt-ca, -mqtt-cert and -mqtt-key (DESIGN §9).
 type Flags struct {
 	fs                                  *flag.FlagSet // tells whether -network was given
 	key, network, listen, nodes, owners *string
+	mqtt, mqttCA, mqttCert, mqttKey     *string
 }
 
 // AddFlags defines the shared flags on fs.
@@ -51,6 +54,11 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 		listen:  fs.String("listen", "127.0.0.1:8080", "`address` to serve the hub on"),
 		nodes:   fs.String("nodes", "", "NIS nodes for the owner quorum, `URL,URL,…`, each http(s)://HOST:PORT (default: the embedded list of the network)"),
 		owners:  fs.String("owners", "", "fixed owner public keys `HEX,HEX,…` instead of the quorum"),
+		mqtt: fs.String("mqtt", "", "also take commands from the MQTT broker at `URL` (tcp://HOST:1883 or ssl://HOST:8883); -listen \"\" then serves no HTTP at all;\n"+
+			"credentials come only from $"+mqtt.EnvUsername+" and $"+mqtt.EnvPassword),
+		mqttCA:   fs.String("mqtt-ca", "", "`FILE` of PEM CA certificates to trust for the broker's TLS (default: the system's)"),
+		mqttCert: fs.String("mqtt-cert", "", "client certificate `FILE` (PEM) for the broker's TLS, with -mqtt-key"),
+		mqttKey:  fs.String("mqtt-key", "", "`FILE` holding the key of -mqtt-cert (PEM)"),
 	}
 }
 
@@ -99,7 +107,23 @@ func (f *Flags) Config(log *slog.Logger) (*Config, error) {
 	if len(owners) > 0 && len(nodes) > 0 {
 		return nil, configErr("-owners and -nodes exclude each other")
 	}
-	return &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log}, nil
+	if *f.mqtt == "" && *f.listen == "" {
+		return nil, configErr("-listen \"\" serves no HTTP: give -mqtt URL, or an address to -listen")
+	}
+	if *f.mqtt == "" && (*f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "") {
+		return nil, configErr("-mqtt-ca, -mqtt-cert and -mqtt-key need -mqtt")
+	}
+	cfg := &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log}
+	if *f.mqtt != "" {
+		m := &mqtt.Config{Broker: *f.mqtt, Credentials: mqtt.CredentialsFromEnv(), Logger: log}
+		if *f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "" {
+			if m.TLS, err = mqtt.LoadTLS(*f.mqttCA, *f.mqttCert, *f.mqttKey); err != nil {
+				return nil, configErr("-mqtt-ca/-mqtt-cert/-mqtt-key: %w", err)
+			}
+		}
+		cfg.MQTT = m
+	}
+	return cfg, nil
 }
 
 // chooseNetwork returns the network of the hub and where it came from:
@@ -171,12 +195,14 @@ const ShutdownTimeout = 10 * time.Second
 type Config struct {
 	Key     *nem.PrivateKey
 	Network nem.Network
-	Listen  string          // host:port
+	Listen  string          // host:port; "" serves no HTTP (MQTT only)
+	MQTT    *mqtt.Config    // the broker to take commands from too; nil: none
 	Nodes   []string        // NIS nodes of the owner quorum; nil: the embedded list of Network
 	Owners  []nem.PublicKey // fixed owners instead of the quorum, when not empty
 	Logger  *slog.Logger    // nil discards
 	// Ready, if set, is called with the listening address once the hub
-	// accepts connections.
+	// accepts connections (with nil, once the device is online on the
+	// broker, when it serves MQTT only).
 	Ready func(addr net.Addr)
 	// HTTP is the client of the NIS nodes; nil is the resolver's default.
 	HTTP *http.Client
@@ -303,6 +329,9 @@ func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	go refresh(rctx)
 
 	opener := &command.Opener{Device: cfg.Key, Owners: owners}
+	if cfg.MQTT != nil {
+		return runMQTT(ctx, cfg, opener, d)
+	}
 	h := hub.New(opener, d, &hub.Options{Logger: log, Network: cfg.Network})
 	srv := hub.NewServer(h, cfg.Listen, &hub.ServerOptions{Logger: log})
 	l, err := net.Listen("tcp", cfg.Listen)
