@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/nemiot/nemiot/nem"
+	"github.com/nemiot/nemiot/nem/nis"
+	"github.com/nemiot/nemiot/nem/tx"
 )
 
 var (
@@ -44,7 +46,112 @@ var (
 	// operator: the same address, the same /node/info identity key, or the
 	// same operator group (see "Node lists" in the package doc).
 	ErrDuplicate = errors.New("multisig: node or operator already counted")
+	// ErrExpired reports an announced transaction whose deadline passed
+	// before a block took it (see [Client.Wait]): announce it again, with
+	// the cosignatures it lacked or the balance it needed.
+	ErrExpired = errors.New("multisig: transaction expired unconfirmed")
+	// ErrCustody reports a node answer that the account's multisig history,
+	// verified locally, does not lead to: a forged owner, a history that
+	// hides what the device has already seen, a signature that does not
+	// verify. The answer does not count (see "Custody" in the package doc).
+	ErrCustody = errors.New("multisig: owner set not backed by the verified custody chain")
 )
+
+// AnnounceError reports a transaction that no node accepted: what each one
+// said. Code is the NIS validation code most of the refusing nodes gave
+// (0 if none answered with one), e.g. 5 for an insufficient balance, 71 for
+// a signer who is not a cosignatory, 3 for a deadline in the past; Reason
+// says it in words. It matches nis.ErrRejected with errors.Is when a node
+// gave a code.
+type AnnounceError struct {
+	Hash    tx.Hash
+	Code    int
+	Reason  string
+	Answers []NodeAnswer // every node's refusal or failure
+	Cause   error        // the context's error, if it ended the announcement
+}
+
+func (e *AnnounceError) Error() string {
+	var b strings.Builder
+	if e.Code != 0 {
+		fmt.Fprintf(&b, "multisig: transaction %s refused: %s (NIS code %d)", e.Hash, e.Reason, e.Code)
+	} else {
+		fmt.Fprintf(&b, "multisig: transaction %s not announced: no node answered", e.Hash)
+	}
+	for _, a := range e.Answers {
+		b.WriteString("; ")
+		b.WriteString(a.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns nis.ErrRejected when a node gave a validation code, and
+// the context's error, if any.
+func (e *AnnounceError) Unwrap() []error {
+	var errs []error
+	if e.Code != 0 {
+		errs = append(errs, nis.ErrRejected)
+	}
+	if e.Cause != nil {
+		errs = append(errs, e.Cause)
+	}
+	return errs
+}
+
+// codeHashExists is NIS's FAILURE_HASH_EXISTS: the node already has the
+// transaction (announced through another node).
+const codeHashExists = 7
+
+// reasons says what the NIS validation codes a transaction of this package
+// can meet mean (NIS ValidationResult).
+var reasons = map[int]string{
+	2:  "unknown failure",
+	3:  "expired: its deadline has passed",
+	4:  "its deadline is too far in the future",
+	5:  "insufficient balance: the account cannot pay the amount and fees",
+	7:  "already announced",
+	8:  "a signature does not verify",
+	9:  "dated too far in the past (check the clock)",
+	10: "dated in the future (check the clock)",
+	17: "fee too low",
+	19: "the node's transaction pool is full",
+	20: "wrong network",
+	71: "the signer is not a cosignatory of the account",
+	72: "invalid cosignatories",
+	73: "no matching multisig transaction: the account is not multisig, or the transaction to cosign is not pending",
+	74: "not allowed for a multisig account: only its owners act for it",
+	75: "already a cosignatory",
+	76: "a signature does not match the multisig transaction",
+	77: "at most one owner can be removed per modification",
+	78: "redundant modifications",
+	79: "another change of the account is in this block",
+	80: "too many cosignatories (at most 32)",
+	81: "a multisig account cannot be a cosignatory",
+	82: "the minimum of signatures would be out of range",
+}
+
+func newAnnounceError(h tx.Hash, answers []NodeAnswer, cause error) *AnnounceError {
+	e := &AnnounceError{Hash: h, Answers: answers, Cause: cause}
+	counts := map[int]int{}
+	names := map[int]string{}
+	for _, a := range answers {
+		var ae *nis.AnnounceError
+		if errors.As(a.Err, &ae) {
+			counts[ae.Code]++
+			names[ae.Code] = ae.Message
+			if counts[ae.Code] > counts[e.Code] || (counts[ae.Code] == counts[e.Code] && ae.Code < e.Code) {
+				e.Code = ae.Code
+			}
+		}
+	}
+	if e.Code != 0 {
+		e.Reason = reasons[e.Code]
+		if e.Reason == "" {
+			e.Reason = names[e.Code]
+		}
+	}
+	return e
+}
 
 // NodeAnswer is what one node said, as reported in a [QuorumError]. Nothing
 // in it is trusted.

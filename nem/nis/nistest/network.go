@@ -427,16 +427,23 @@ func (n *Network) checkWrapper(txn *tx.Transaction) (bool, error) {
 	}
 	eligible, need := cosignersNeeded(m, txn.Inner)
 	signed := map[nem.PublicKey]bool{}
+	counted := 0
 	for _, s := range append([]*tx.Transaction{txn}, txn.Cosignatures...) {
-		if !slices.Contains(eligible, s.Signer) {
+		// Any cosignatory may sign (the one being removed too: the sole
+		// owner of a 1-of-1 account hands it over), but the one being
+		// removed does not count.
+		if !m.hasCosigner(s.Signer) {
 			return false, reject(failureNotACosigner)
 		}
 		if signed[s.Signer] {
 			return false, reject(failureMismatchedSignature)
 		}
 		signed[s.Signer] = true
+		if slices.Contains(eligible, s.Signer) {
+			counted++
+		}
 	}
-	return len(signed) >= need, nil
+	return counted >= need, nil
 }
 
 // cosignLocked adds an announced cosignature to its pending wrapper and
