@@ -511,6 +511,7 @@ func transfers(in, out bool) handler {
 				list = append(list, q.pair(r))
 			}
 		}
+		list = q.tamper(a, list, size, before)
 		return http.StatusOK, mustJSON(struct {
 			Data []pairJSON `json:"data"`
 		}{list})

@@ -84,6 +84,9 @@ type Behavior struct {
 	// account the chain does not know), and it rejects announced
 	// transactions with FAILURE_WRONG_NETWORK.
 	Network nem.Network
+	// Tamper, if set, makes the node hide, duplicate or invent
+	// transactions in its transaction lists (see [Tamper]).
+	Tamper *Tamper
 }
 
 // Lie is the multisig configuration a lying node reports.
