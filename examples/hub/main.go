@@ -12,6 +12,13 @@
 //	                      -pins light=GPIO17,fan=GPIO18   # logical name = periph pin name
 //	                      -sim               # simulated pins (gpiotest) instead of hardware
 //	                      -mqtt tcp://127.0.0.1:1883 [-mqtt-ca FILE] [-listen ""]   # also (or, with -listen "", only) through a broker
+//	                      -ui                # also serve the owner's app as a web page at /
+//
+// With -ui the hub serves the owner's app at GET / (package
+// examples/hub/ui): a page that seals commands and verifies replies in the
+// browser with nemiot's Go code compiled to WebAssembly, so an owner needs
+// only a browser. The owner's private key stays in the page; the hub sees
+// only envelopes. Off unless given; it needs HTTP (-listen).
 //
 // With -mqtt the device dials out to an MQTT broker (package mqtt), so it
 // works behind NAT: commands on nemiot/v1/DEV/commands, replies on
@@ -70,6 +77,7 @@ import (
 	"syscall"
 
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/examples/hub/ui"
 	"github.com/nemiot/nemiot/examples/internal/lightfan"
 	"github.com/nemiot/nemiot/examples/internal/serve"
 )
@@ -87,6 +95,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	fs.SetOutput(stderr)
 	common := serve.AddFlags(fs)
 	pins := fs.String("pins", lightfan.DefaultPinMap, "logical name = periph pin name, `light=PIN,fan=PIN`")
+	uiPage := fs.Bool("ui", false, "also serve the owner's app as a web page at / (open the hub's address in a browser)")
 	sim := fs.Bool("sim", false, "simulated pins (gpiotest) instead of hardware, named as on a Raspberry Pi's 40-pin header\n(GPIO0…GPIO27, their numbers, P1_3…P1_40); other names are refused, as the Pi would")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -102,6 +111,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	cfg, err := common.Config(log)
 	if err != nil {
 		return usage("%v", err)
+	}
+
+	if *uiPage {
+		if cfg.Listen == "" {
+			return usage("-ui needs HTTP: give -listen an address")
+		}
+		cfg.Mount = ui.Handler
 	}
 
 	var dev *device.Device
@@ -126,6 +142,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 
 	if ready != nil {
 		cfg.Ready = func(a net.Addr) { ready(a, dev) }
+	}
+	if *uiPage {
+		next := cfg.Ready
+		cfg.Ready = func(a net.Addr) {
+			log.Info("owner page: open it in a browser", "url", "http://"+a.String()+"/")
+			if next != nil {
+				next(a)
+			}
+		}
 	}
 	if err := serve.Run(ctx, cfg, dev); err != nil {
 		fmt.Fprintf(stderr, "hub: %v\n", err)

@@ -105,27 +105,52 @@ func WASMSize() (gzipped, plain int) {
 // [ContentSecurityPolicy] and the other headers that keep it from being
 // framed or leaking its address. Text and the module are sent gzipped to
 // clients that accept it.
+//
+// If api has a Halt method (hub.New's handler has, when its device has),
+// so has the returned handler, so that a hub.Server serving it still
+// halts the device on shutdown.
 func Handler(api http.Handler) http.Handler {
-	files := assets()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		a, ok := files[r.URL.Path]
-		if !ok && !strings.HasPrefix(r.URL.Path, AssetsPath) {
-			api.ServeHTTP(w, r)
-			return
-		}
-		secure(w.Header())
-		if !ok {
-			http.Error(w, "404 page not found", http.StatusNotFound)
-			return
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		a.serve(w, r)
-	})
+	h := &handler{api: api, files: assets()}
+	if ha, ok := api.(halter); ok {
+		return &haltingHandler{h, ha}
+	}
+	return h
+}
+
+// halter is hub.Halter, named here so that package ui needs no hub.
+type halter interface{ Halt() error }
+
+type handler struct {
+	api   http.Handler
+	files map[string]*asset
+}
+
+type haltingHandler struct {
+	*handler
+	h halter
+}
+
+// Halt halts what the API's handler halts.
+func (h *haltingHandler) Halt() error { return h.h.Halt() }
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	a, ok := h.files[r.URL.Path]
+	if !ok && !strings.HasPrefix(r.URL.Path, AssetsPath) {
+		h.api.ServeHTTP(w, r)
+		return
+	}
+	secure(w.Header())
+	if !ok {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	a.serve(w, r)
 }
 
 // secure sets the page's security headers.

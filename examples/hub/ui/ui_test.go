@@ -195,3 +195,27 @@ func TestWASMSize(t *testing.T) {
 		t.Errorf("nemiot.wasm is %d bytes gzipped, over the 1.5 MB budget", gz)
 	}
 }
+
+type haltStub struct {
+	http.Handler
+	halts int
+}
+
+func (h *haltStub) Halt() error { h.halts++; return nil }
+
+// TestHandlerHalts: wrapping a hub's handler keeps its Halt, so that the
+// server still halts the device on shutdown; a handler without one gets
+// none.
+func TestHandlerHalts(t *testing.T) {
+	stub := &haltStub{Handler: apiStub}
+	h, ok := Handler(stub).(halter)
+	if !ok {
+		t.Fatal("Handler of a halter has no Halt")
+	}
+	if err := h.Halt(); err != nil || stub.halts != 1 {
+		t.Errorf("Halt: %v, %d halts", err, stub.halts)
+	}
+	if _, ok := Handler(apiStub).(halter); ok {
+		t.Error("Handler of a plain handler has a Halt")
+	}
+}

@@ -28,7 +28,7 @@ func runMQTT(ctx context.Context, cfg *Config, opener *command.Opener, d hub.Han
 	var srv *hub.Server
 	served := make(chan error, 1)
 	if cfg.Listen != "" {
-		srv = hub.NewServer(hub.New(opener, h, &hub.Options{Logger: log, Network: cfg.Network}), cfg.Listen, &hub.ServerOptions{Logger: log})
+		srv = hub.NewServer(cfg.handler(opener, h), cfg.Listen, &hub.ServerOptions{Logger: log})
 		l, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
 			dev.Shutdown(context.Background())

@@ -206,6 +206,18 @@ type Config struct {
 	Ready func(addr net.Addr)
 	// HTTP is the client of the NIS nodes; nil is the resolver's default.
 	HTTP *http.Client
+	// Mount, if set, wraps the hub's HTTP API handler: examples/hub -ui
+	// serves the owner's page beside it (ui.Handler).
+	Mount func(api http.Handler) http.Handler
+}
+
+// handler is the hub's HTTP API for opener and d, wrapped by cfg.Mount.
+func (cfg *Config) handler(opener *command.Opener, d hub.Handler) http.Handler {
+	h := hub.New(opener, d, &hub.Options{Logger: logger(cfg), Network: cfg.Network})
+	if cfg.Mount != nil {
+		h = cfg.Mount(h)
+	}
+	return h
 }
 
 // ParseKeys reads a comma-separated list of owner public keys (hex). It
@@ -332,7 +344,7 @@ func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	if cfg.MQTT != nil {
 		return runMQTT(ctx, cfg, opener, d)
 	}
-	h := hub.New(opener, d, &hub.Options{Logger: log, Network: cfg.Network})
+	h := cfg.handler(opener, d)
 	srv := hub.NewServer(h, cfg.Listen, &hub.ServerOptions{Logger: log})
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
