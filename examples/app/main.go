@@ -43,6 +43,10 @@
 // dated within 30 s of this computer's clock. The device refuses commands
 // dated more than 30 s off its own clock, so keep both clocks right.
 //
+// "app approve" reads a payment the device proposes to its owners, and
+// approves (-yes) or rejects it (see approveUsage in approve.go, and
+// go run ./examples/app approve -h).
+//
 // Exit status: 0 when the device carried the command out (ok true), 1 when
 // it did not, when the hub refused the envelope (401: not an owner, stale,
 // replayed, not for this device, …; the reason is only in the device's
@@ -78,6 +82,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "approve" {
+		return runApprove(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("app", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	keyPath := fs.String("key", "", "`FILE` holding the owner's private key (else $"+KeyEnv+")")
