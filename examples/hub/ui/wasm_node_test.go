@@ -255,6 +255,7 @@ func TestModuleMatchesGo(t *testing.T) {
 		{Key: ownerHex, Device: devHex, Network: "testnet"},
 		{Key: "  " + strings.ToUpper(ownerHex) + "\n", Device: devHex, Network: "mainnet"},
 		{Key: "00" + ownerHex, Device: "", Network: "mijin"},
+		{Key: strings.ToUpper(ownerHex[:16] + " " + ownerHex[16:32] + "\n" + ownerHex[32:48] + "-" + ownerHex[48:]), Device: devHex, Network: "testnet"},
 		{Key: ownerHex[:63], Device: devHex},
 		{Key: ownerHex[:62], Device: devHex},
 		{Key: ownerHex[:60] + "zz" + ownerHex[62:], Device: devHex},
@@ -263,7 +264,7 @@ func TestModuleMatchesGo(t *testing.T) {
 		{Key: ownerHex, Device: strings.Repeat("0", 64)},
 		{Key: ownerHex, Device: owner.PublicKey().String()},
 	}
-	wantSessionCodes := []string{"", "", "", "key", "key", "key", "key", "device", "device", "device"}
+	wantSessionCodes := []string{"", "", "", "", "key", "key", "key", "key", "device", "device", "device"}
 
 	// Opens: replies the device made natively to the module's envelopes.
 	opener := &command.Opener{Device: device, Owners: command.StaticOwners(owner.PublicKey()),

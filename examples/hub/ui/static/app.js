@@ -129,8 +129,8 @@
   function keyChanged() {
     dropSession();
     keyProblem = "";
-    const text = el.key.value.trim();
-    if (!text) {
+    const text = el.key.value;
+    if (!text.trim()) {
       note(el.keyNote, "");
       return;
     }
@@ -139,15 +139,13 @@
       note(el.keyNote, keyProblem);
       return;
     }
-    if (text.length < 64) {
-      keyProblem = "the owner key has " + text.length + " characters, want 64 hex characters";
-      note(el.keyNote, text.length + " of 64 characters");
-      return;
-    }
+    // The module reads the key as typed, in groups, or as a whole key file.
     const s = nemiot.session(text, "");
     if (s.error) {
       keyProblem = s.error;
-      note(el.keyNote, "error: " + s.error, "bad");
+      // Still typing: say so quietly; otherwise, in red.
+      const typing = document.activeElement === el.key;
+      note(el.keyNote, (typing ? "" : "error: ") + s.error, typing ? "" : "bad");
       return;
     }
     session = s;
@@ -410,6 +408,7 @@
 
   function wire() {
     el.key.addEventListener("input", keyChanged);
+    el.key.addEventListener("blur", () => keyProblem && keyChanged());
     el.showKey.addEventListener("click", () => {
       const show = el.key.type === "password";
       el.key.type = show ? "text" : "password";

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/nem"
@@ -50,13 +51,13 @@ type session struct {
 }
 
 // newSession parses the owner's key (64 hex characters, or 66 with the NIS
-// "00" prefix; spaces around it are ignored) and, when deviceHex is not
-// empty, the device's public key.
+// "00" prefix; see [keyDigits] for what else is accepted around them) and,
+// when deviceHex is not empty, the device's public key.
 //
 // nem.ParsePrivateKey also takes the shorter forms a NIS node prints; the
 // page does not, because a key typed halfway would parse as another key.
 func newSession(keyText, deviceHex string) (*session, error) {
-	keyText = strings.TrimSpace(keyText)
+	keyText = keyDigits(keyText)
 	if n := len(keyText); n != 64 && n != 66 {
 		if n == 0 {
 			return nil, errorf(CodeKey, "no owner key: paste your private key (64 hex characters)")
@@ -68,6 +69,18 @@ func newSession(keyText, deviceHex string) (*session, error) {
 		return nil, &Error{Code: CodeKey, Err: err} // never quotes the input
 	}
 	return sessionOf(key, deviceHex)
+}
+
+// keyDigits returns the key's characters from what the owner typed or
+// pasted: the key as examples/keygen shows it for writing down, in groups
+// with spaces, line breaks or dashes between them.
+func keyDigits(text string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '-' {
+			return -1
+		}
+		return r
+	}, text)
 }
 
 // sessionOf makes the session of key, with the device deviceHex unless it

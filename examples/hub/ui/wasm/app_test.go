@@ -154,3 +154,21 @@ func TestKeepUnlock(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// TestKeyAsShown: the key as keygen shows it (groups of 16, upper case),
+// with spaces, line breaks or dashes between groups, is the same key.
+func TestKeyAsShown(t *testing.T) {
+	k := key(t, "owner")
+	h := strings.ToUpper(k.Hex())
+	for _, in := range []string{
+		h[:16] + " " + h[16:32] + " " + h[32:48] + " " + h[48:],
+		h[:32] + "\n" + h[32:] + "\n",
+		h[:16] + "-" + h[16:32] + "-" + h[32:48] + "-" + h[48:],
+		"\t" + k.Hex() + "\r\n",
+	} {
+		s, err := newSession(in, "")
+		if err != nil || s.owner != k.PublicKey() {
+			t.Errorf("newSession(%q…): %v", in[:20], err)
+		}
+	}
+}
