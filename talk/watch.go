@@ -64,11 +64,13 @@ func (w *Watcher) Confirmed(ctx context.Context, p *Proposal) (*tx.ConfirmedTran
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range res.entries {
-		if err := w.checkSigners(ctx, e.ct.Transaction); err != nil {
+	if len(res.entries) > 0 {
+		// One inner hash is one payment: NIS refuses a second wrapper of it.
+		ct := res.entries[0].ct
+		if err := w.checkSigners(ctx, ct.Transaction); err != nil {
 			return nil, err
 		}
-		return e.ct, nil
+		return ct, nil
 	}
 	now := time.Now()
 	if w.Clock != nil {
