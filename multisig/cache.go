@@ -40,9 +40,15 @@ import (
 //     answers again. A device cut off from the network for long thus stops
 //     trusting an owner list that may have changed. With no answer yet, they
 //     return the refresh's error;
+//   - keeps the verified history of its last answer ([Owners.Custody]) and
+//     refreshes with [Resolver.OwnersSince]: nodes are asked only for what
+//     is newer, and a node whose history lacks a modification the cache
+//     has verified does not count, so no number of nodes can undo a change
+//     the cache has seen;
 //   - never replaces its set by a different one backed by a lower or equal
 //     chain height ([Owners.Height], the lowest height of the agreeing
-//     answers): such an answer is a rollback, and the refresh fails with
+//     answers), unless the new set's verified history continues the cached
+//     one: such an answer is a rollback, and the refresh fails with
 //     [ErrBadAnswer] instead. A set that really changed is reported at a
 //     higher height, since the change is in a newer block (a refresh that
 //     ran across the change may have dated the old set at the change's
@@ -318,7 +324,13 @@ func (c *OwnerCache) await(ctx context.Context, f *flight) (*Owners, error) {
 func (c *OwnerCache) resolve(life context.Context, f *flight) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(life, c.timeout())
-	o, err := c.Resolver.Owners(ctx, c.Account)
+	c.mu.Lock()
+	var known *Custody
+	if c.owners != nil {
+		known = c.owners.Custody
+	}
+	c.mu.Unlock()
+	o, err := c.Resolver.OwnersSince(ctx, c.Account, known)
 	cancel()
 
 	c.mu.Lock()
@@ -332,7 +344,7 @@ func (c *OwnerCache) resolve(life context.Context, f *flight) {
 // callers get: the policy of the OwnerCache doc.
 func (c *OwnerCache) applyLocked(o *Owners, err error) (*Owners, error) {
 	now := c.now()
-	if err == nil && c.owners != nil && o.Height <= c.owners.Height {
+	if err == nil && c.owners != nil && o.Height <= c.owners.Height && !continues(o, c.owners) {
 		if sameOwners(o, c.owners) {
 			o.Height = c.owners.Height // an older view of the same answer: keep the newer height
 		} else {
@@ -363,6 +375,12 @@ func (c *OwnerCache) fallbackLocked(now time.Time) (*Owners, error) {
 		return nil, fmt.Errorf("%w (last agreed %s ago): %w", ErrStale, now.Sub(c.fetched).Round(time.Second), c.lastErr)
 	}
 	return nil, c.lastErr
+}
+
+// continues reports whether o's verified history is old's followed by
+// further modifications: a newer set whatever heights the nodes reported.
+func continues(o, old *Owners) bool {
+	return o.Custody != nil && old.Custody != nil && o.Custody.Len() > old.Custody.Len() && o.Custody.Extends(old.Custody)
 }
 
 func sameOwners(a, b *Owners) bool {

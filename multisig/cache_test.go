@@ -352,8 +352,20 @@ func TestOwnerCacheRollback(t *testing.T) {
 	if isOwner(t, c, removed.PublicKey()) {
 		t.Fatal("rollback accepted: removed owner is back")
 	}
-	if !errors.Is(c.Err(), multisig.ErrBadAnswer) || !strings.Contains(c.Err().Error(), "not newer") {
+	// Custody refuses every node first: their histories lack the removal.
+	if !errors.Is(c.Err(), multisig.ErrNoQuorum) || !strings.Contains(c.Err().Error(), "hides changes") {
 		t.Fatalf("Err() = %v, want the rollback refused", c.Err())
+	}
+	// Without custody, the cache's height guard refuses the rollback.
+	c.Resolver.SkipCustody = true
+	clock.Advance(time.Minute)
+	isOwner(t, c, removed.PublicKey())
+	multisig.Settle(c)
+	if isOwner(t, c, removed.PublicKey()) {
+		t.Fatal("rollback accepted without custody: removed owner is back")
+	}
+	if !errors.Is(c.Err(), multisig.ErrBadAnswer) || !strings.Contains(c.Err().Error(), "not newer") {
+		t.Fatalf("without custody: Err() = %v, want the rollback refused", c.Err())
 	}
 	if !isOwner(t, c, d.owners[0].PublicKey()) {
 		t.Fatal("remaining owner refused")
@@ -378,10 +390,20 @@ func TestOwnerCacheRefusesOlderOrEqualSet(t *testing.T) {
 		t.Fatalf("first answer: %v at height %d, %v", o, o.Height, err)
 	}
 	// Every node now names the old set {A, X}, at the height the cache
-	// already has for {A}: a quorum, but not a newer one.
+	// already has for {A}: a quorum, but not a newer one. With custody
+	// their histories (which hide the removal) do not count; without it,
+	// the cache's height guard refuses them.
 	old := []nem.PublicKey{d.owners[0].PublicKey(), x}
+	setAll(t, net, oldSetLiar(old, 1))
+	checkComesBackRefused(t, c, clock, x)
+	c.Resolver.SkipCustody = true
+	clock.Advance(time.Minute)
 	setAll(t, net, nistest.Lying(old, 1))
 	checkComesBackRefused(t, c, clock, x)
+	if !errors.Is(c.Err(), multisig.ErrBadAnswer) {
+		t.Fatalf("without custody: Err() = %v, want the height guard's ErrBadAnswer", c.Err())
+	}
+	c.Resolver.SkipCustody = false
 	// The same set at a higher height moves the known height up, and at a
 	// lower height keeps it.
 	setAll(t, net, nistest.Honest())
@@ -426,7 +448,7 @@ func TestOwnerCacheRemovedOwnerComesBack(t *testing.T) {
 	}
 	old := []nem.PublicKey{d.owners[0].PublicKey(), x}
 	for _, nd := range liars {
-		nd.SetBehavior(nistest.Lying(old, 1))
+		nd.SetBehavior(oldSetLiar(old, 1))
 	}
 	lagger[0].SetBehavior(nistest.Lagging(3))
 	r := resolver(net)
@@ -448,7 +470,10 @@ func checkComesBackRefused(t *testing.T, c *multisig.OwnerCache, clock *fakeCloc
 	if isOwner(t, c, x) {
 		t.Fatal("removed owner is back: the old set replaced the known one")
 	}
-	if !errors.Is(c.Err(), multisig.ErrBadAnswer) {
+	// The cache's height guard refuses the old set (ErrBadAnswer), or,
+	// first, custody: the nodes' histories lack the removal the cache
+	// verified, so none of their answers counts (ErrNoQuorum).
+	if !errors.Is(c.Err(), multisig.ErrBadAnswer) && !errors.Is(c.Err(), multisig.ErrNoQuorum) {
 		t.Fatalf("Err() = %v, want the old set refused", c.Err())
 	}
 }
@@ -500,8 +525,8 @@ func TestOwnerCacheSharedRefreshAndCallerContext(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := requests(net); got > 3*5 {
-		t.Fatalf("20 concurrent callers made %d requests; one refresh makes at most 15 (account, height, node info)", got)
+	if got := requests(net); got > 4*5 {
+		t.Fatalf("20 concurrent callers made %d requests; one refresh makes at most 20 (account, height, node info, history)", got)
 	}
 
 	setAll(t, net, nistest.Slow(time.Hour))

@@ -8,7 +8,8 @@
 //
 // Make a [Resolver] with the node list the device ships (nil Nodes means the
 // embedded [MainnetNodes], or [TestnetNodes] for a testnet account) and call
-// [Resolver.Owners]. A device puts an [OwnerCache] in front of it, which
+// [Resolver.Owners]: the owner set a quorum of nodes agrees on and the
+// account's verified history leads to. A device puts an [OwnerCache] in front of it, which
 // satisfies command.OwnerSource: run [OwnerCache.Run] in a goroutine for
 // background refreshes and call [OwnerCache.Close] at shutdown. A device
 // without a real-time clock dates commands with [Resolver.Clock] (or
@@ -41,6 +42,31 @@
 // or [ErrNoQuorum]. What the nodes said is in the returned [*QuorumError].
 // "Lying nodes" means lying operators: one node, and one operator, is one
 // vote, as the next section says.
+//
+// # Custody
+//
+// A quorum alone can be captured: a colluding majority of the nodes asked
+// could name an attacker's key. So every answer also carries the node's
+// history of the account (its multisig modifications), which the device
+// verifies itself with [Custody]: from its own conversion, signed by its
+// own key, through every later modification, each a multisig transaction
+// whose signatures meet the owners and minimum of that moment. An answer
+// counts only if the node's verified history leads to the owner set the
+// node reports, and answers agree only if their histories end with the
+// same modification. Lying nodes, however many, can then hide recent
+// changes (serve a truncated history) but never make the device obey a key
+// its real owners did not add: the result is the true owners (or an older
+// set of them) or [ErrNoQuorum], whose report marks forged answers with
+// [ErrCustody].
+//
+// Histories are read in pages, newest first. [OwnerCache] keeps the
+// verified history of its last answer ([Owners.Custody]) and refreshes
+// with [Resolver.OwnersSince]: nodes are asked only for what is newer (one
+// request per node when nothing changed), and a node whose history lacks a
+// modification the cache has verified does not count, so a change the
+// device has seen cannot be undone. Write owner changes with [Client].
+// [Resolver.SkipCustody] turns this off, for nodes that serve no
+// histories.
 //
 // # Node lists
 //

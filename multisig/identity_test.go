@@ -95,12 +95,20 @@ func lookupHTTP(t *testing.T, lookup func(context.Context, string) ([]netip.Addr
 }
 
 // liarNetwork starts nodes 0..liars-1 lying (one shared lie) and the rest
-// honest, with a 1-of-2 device.
+// honest, with a 1-of-3 device whose third owner was added last. The liars
+// undo that addition, hiding it from the history they serve, so that their
+// answers pass custody and only the vote counting can stop them.
 func liarNetwork(t *testing.T, nodes, liars int) (*nistest.Network, *device) {
 	t.Helper()
 	net := nistest.NewNetwork(t, nodes, nil)
 	d := newDevice(t, net, 1, 2)
-	lie := nistest.Lying([]nem.PublicKey{newKey(t).PublicKey()}, 1)
+	old := d.ownerKeys()
+	y := newKey(t)
+	if _, err := net.ModifyMultisig(d.key.PublicKey(), []nem.PublicKey{y.PublicKey()}, nil, 0, d.owners[0]); err != nil {
+		t.Fatal(err)
+	}
+	d.owners = append(d.owners, y)
+	lie := oldSetLiar(old, 1)
 	for i := range liars {
 		if err := net.Node(i).SetBehavior(lie); err != nil {
 			t.Fatal(err)

@@ -47,6 +47,11 @@ type Resolver struct {
 	// dials through a resolver of its own. A failed look-up is not fatal:
 	// the node is then known by its name.
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	// SkipCustody turns off the custody chain (see "Custody" in the
+	// package doc): answers are then believed on the quorum alone, and a
+	// colluding majority of the nodes asked can name any owner. For nodes
+	// that do not serve account histories only.
+	SkipCustody bool
 }
 
 // Owners is the owner set of a multisig account, as a quorum of nodes agreed.
@@ -56,6 +61,9 @@ type Owners struct {
 	MinCosignatories int             // as NIS reports it (0 means all must sign)
 	Agreed, Asked    int             // identical answers, and nodes asked in all
 	Height           uint64          // the lowest chain height among the agreeing answers
+	// Custody is the verified history that leads to this owner set (nil
+	// with Resolver.SkipCustody). Do not modify it.
+	Custody *Custody
 }
 
 // Has reports whether p is one of the owners.
@@ -137,6 +145,19 @@ var defaultHTTP = nis.NewHTTPClient()
 // unknown to the chain), and an error wrapping [ErrNoQuorum] (a
 // [*QuorumError]) when no quorum could be reached.
 func (r *Resolver) Owners(ctx context.Context, account nem.Address) (*Owners, error) {
+	return r.OwnersSince(ctx, account, nil)
+}
+
+// OwnersSince is [Resolver.Owners] for a device that has verified the
+// account's history up to known (the Custody of an earlier answer, or nil):
+// nodes are asked only for what is newer, and an answer counts only if the
+// node's history contains known's last modification, so that no number of
+// nodes can undo a change the device has seen. [OwnerCache] calls it with
+// the history of its last answer.
+func (r *Resolver) OwnersSince(ctx context.Context, account nem.Address, known *Custody) (*Owners, error) {
+	if known != nil && known.Account() != account {
+		return nil, fmt.Errorf("%w: a history of %s given for %s", ErrConfig, known.Account(), account)
+	}
 	if account.IsZero() {
 		return nil, fmt.Errorf("%w: no account given", ErrConfig)
 	}
@@ -144,13 +165,19 @@ func (r *Resolver) Owners(ctx context.Context, account nem.Address) (*Owners, er
 	if err != nil {
 		return nil, err
 	}
+	verified := &verifiedSet{}
 	rd := &round[record]{
 		nodes: nodes, sample: sample, quorum: quorum,
 		maxLag: orDefaultU(r.MaxLag, 10), stall: orDefault(r.StallAfter, 1500*time.Millisecond),
 		rand: r.Rand, what: "owners of " + account.String(), heights: true,
 		ops: r.operators(nodes), lookup: r.LookupIP,
 		ask: func(ctx context.Context, node string) vote[record] {
-			return askOwners(ctx, r.client(node), node, account)
+			if r.SkipCustody {
+				return askOwners(ctx, r.client(node), node, account)
+			}
+			hist := r.readHistory(ctx, node, account, known, verified) // at the same time
+			v := askOwners(ctx, r.client(node), node, account)
+			return checkCustody(v, <-hist)
 		},
 	}
 	out, err := rd.run(ctx)
@@ -163,7 +190,7 @@ func (r *Resolver) Owners(ctx context.Context, account nem.Address) (*Owners, er
 	}
 	return &Owners{
 		Account: account, Cosignatories: rec.keys, MinCosignatories: rec.min,
-		Agreed: out.agreed, Asked: out.asked, Height: out.height,
+		Agreed: out.agreed, Asked: out.asked, Height: out.height, Custody: rec.custody,
 	}, nil
 }
 
@@ -179,9 +206,18 @@ type record struct {
 	multisig bool
 	min      int
 	keys     []nem.PublicKey // sorted, no duplicates
+	custody  *Custody        // the verified history that leads to it (nil with SkipCustody)
 }
 
 func (rec record) key() string {
+	if rec.custody != nil {
+		// Answers agree only if their verified histories end with the same
+		// modification: the history a quorum agrees on is what the
+		// Resolver keeps.
+		plain := rec
+		plain.custody = nil
+		return plain.key() + " after " + rec.custody.Tip().String()
+	}
 	if !rec.multisig {
 		return "not multisig"
 	}

@@ -338,9 +338,11 @@ func TestOwnersByzantineWidening(t *testing.T) {
 	}
 }
 
-// With Quorum colluding liars and nobody else answering, the liars can win:
-// the bound is tight, and the test shows the nistest lie reaches the
-// resolver (so that the tests above are not passing vacuously).
+// With Quorum colluding liars and nobody else answering, the liars win on
+// the quorum alone (SkipCustody): the bound is tight, and the test shows
+// the nistest lie reaches the resolver (so that the tests above are not
+// passing vacuously). With custody, the attacker's key is not where their
+// histories lead: no quorum, each liar reported with ErrCustody.
 func TestOwnersQuorumOfLiarsWins(t *testing.T) {
 	net, d := byzantineNetwork(t, 5)
 	attacker := newKey(t).PublicKey()
@@ -349,9 +351,25 @@ func TestOwnersQuorumOfLiarsWins(t *testing.T) {
 	}
 	net.Node(3).SetBehavior(nistest.Down())
 	net.Node(4).SetBehavior(nistest.Down())
-	o, err := resolver(net).Owners(ctxT(t), d.address(net))
+	r := resolver(net)
+	r.SkipCustody = true
+	o, err := r.Owners(ctxT(t), d.address(net))
 	if err != nil || !slices.Equal(o.Cosignatories, []nem.PublicKey{attacker}) {
-		t.Fatalf("3 colluding liars alone: %v, %v", o, err)
+		t.Fatalf("3 colluding liars alone, without custody: %v, %v", o, err)
+	}
+	o, err = resolver(net).Owners(ctxT(t), d.address(net))
+	var qe *multisig.QuorumError
+	if o != nil || !errors.As(err, &qe) {
+		t.Fatalf("3 colluding liars alone, with custody: %v, %v", o, err)
+	}
+	forged := 0
+	for _, a := range qe.Answers {
+		if errors.Is(a.Err, multisig.ErrCustody) && strings.Contains(a.Answer, attacker.String()[:8]) {
+			forged++
+		}
+	}
+	if forged != 3 {
+		t.Fatalf("%d answers refused for custody, want the 3 liars': %v", forged, err)
 	}
 }
 
@@ -359,8 +377,14 @@ func TestOwnersQuorumOfLiarsWins(t *testing.T) {
 // ones that did not count did not.
 func TestOwnersNoQuorumReport(t *testing.T) {
 	net, d := byzantineNetwork(t, 5)
-	attacker := newKey(t).PublicKey()
-	net.Node(0).SetBehavior(nistest.Lying([]nem.PublicKey{attacker}, 1))
+	// The liar undoes the last addition (a lie that custody cannot see):
+	// its answer counts, and names the owners from before it.
+	var old []nem.PublicKey
+	for _, o := range d.owners[:3] {
+		old = append(old, o.PublicKey())
+	}
+	net.Node(0).SetBehavior(oldSetLiar(old, 2))
+	attacker := sortedKeys(old)[0]
 	net.Node(1).SetBehavior(nistest.Down())
 	net.Node(2).SetBehavior(nistest.Malformed())
 	net.Node(3).SetBehavior(nistest.Lagging(60))

@@ -90,7 +90,7 @@ func removedOwnerNetwork(t *testing.T, n int) (net *nistest.Network, d *device, 
 	liars, lagger, honest = nodes[:2], nodes[2:3], nodes[3:]
 	old := []nem.PublicKey{d.owners[0].PublicKey(), x}
 	for _, nd := range liars {
-		if err := nd.SetBehavior(nistest.Lying(old, 1)); err != nil {
+		if err := nd.SetBehavior(oldSetLiar(old, 1)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,6 +106,16 @@ func removedOwnerNetwork(t *testing.T, n int) (net *nistest.Network, d *device, 
 		t.Fatalf("the node lagging 3 blocks does not see the removed owner: %v", a.CosignatoryKeys())
 	}
 	return net, d, x, liars, lagger, honest
+}
+
+// oldSetLiar is a node that undoes the latest change of the owners: it
+// reports the set from before it (old, min) and hides the modification
+// from its history, so that the history it serves leads to its lie and
+// custody alone cannot catch it (DESIGN §3: liars can hide changes).
+func oldSetLiar(old []nem.PublicKey, min int) nistest.Behavior {
+	b := nistest.Lying(old, min)
+	b.History = &nistest.History{HideModifications: 1}
+	return b
 }
 
 // Issue 10 item 1: with every answer in, the old set {A, X} has 3 votes
