@@ -385,6 +385,17 @@
     el.perf.textContent = parts.join(" · ");
   }
 
+  // warmUp seals one throwaway command with a throwaway key (not the
+  // owner's; nothing is sent), so that the browser has compiled the
+  // sealing code before the owner's first command.
+  function warmUp() {
+    if (!hub) return;
+    const s = nemiot.session("11".repeat(32), hub.publicKey);
+    if (s.error) return;
+    s.seal("status", "");
+    s.close();
+  }
+
   // --- Start -------------------------------------------------------------
 
   async function loadModule() {
@@ -478,6 +489,7 @@
     if (el.key.value) keyChanged(); // typed while loading
     showPerf();
     document.documentElement.dataset.ready = "true";
+    setTimeout(warmUp, 0);
   }
 
   start();
