@@ -24,9 +24,8 @@ type args map[string]jsontext.Value
 
 // parseArgs parses raw. It never panics and every error wraps ErrBadArgs.
 // argsref_test.go checks it against a reference on encoding/json: the same
-// input gives the same fields or the same error message. The names after
-// raw are ignored (they were the fields the caller expects).
-func parseArgs(raw json.RawMessage, _ ...string) (args, error) {
+// input gives the same fields or the same error message.
+func parseArgs(raw json.RawMessage) (args, error) {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 {
 		return args{}, nil

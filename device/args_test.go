@@ -52,6 +52,10 @@ func TestParseArgs(t *testing.T) {
 		{`{"on":true} {}`, "data after the args object"},
 		{`{"on":true}x`, "data after the args object"},
 		{`{"on":true,"on":false}`, `duplicate field "on"`},
+		{`{"\u006fn":true,"on":false}`, `duplicate field "on"`},
+		{`{"a":{"b":1,"b":2}}`, `duplicate name "b" in field "a"`},
+		{`{"a":[{"b":{"c":1,"c":2}}]}`, `duplicate name "c" in field "a"`},
+		{`{{"a":0,"a"`, "malformed JSON"}, // the first fault decides
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}`, "more than 8 fields"},
 	}
 	for _, tc := range bad {

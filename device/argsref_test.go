@@ -104,7 +104,7 @@ func refValue(dec *json.Decoder, field string, depth int) error {
 // sameAsRef fails t unless parseArgs and parseArgsRef agree on raw.
 func sameAsRef(t *testing.T, raw []byte) {
 	t.Helper()
-	got, gerr := parseArgs(raw, "on", "a")
+	got, gerr := parseArgs(raw)
 	want, werr := parseArgsRef(raw)
 	if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
 		t.Fatalf("parseArgs(%q) error %v, reference %v", raw, gerr, werr)

@@ -66,7 +66,7 @@ func (r *I2CRead) Halt() error { return nil }
 
 // Do reads per args {"reg": 0..255, "n": 1..MaxLen}.
 func (r *I2CRead) Do(ctx context.Context, raw json.RawMessage) (any, error) {
-	a, err := parseArgs(raw, "reg", "n")
+	a, err := parseArgs(raw)
 	if err != nil {
 		return nil, err
 	}

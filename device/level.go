@@ -159,7 +159,7 @@ func (l *Level) set(n int) error {
 
 // Do sets the level from args {Arg: 0..Steps}.
 func (l *Level) Do(ctx context.Context, raw json.RawMessage) (any, error) {
-	a, err := parseArgs(raw, l.arg)
+	a, err := parseArgs(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (u *Pulse) Halt() error { return u.out(u.rest()) }
 
 // Do pulses the pin for args {"ms": n}.
 func (u *Pulse) Do(ctx context.Context, raw json.RawMessage) (any, error) {
-	a, err := parseArgs(raw, "ms")
+	a, err := parseArgs(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func (s *Switch) set(on bool) error {
 
 // Do sets the switch from args {"on": bool}.
 func (s *Switch) Do(ctx context.Context, raw json.RawMessage) (any, error) {
-	a, err := parseArgs(raw, "on")
+	a, err := parseArgs(raw)
 	if err != nil {
 		return nil, err
 	}
