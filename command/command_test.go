@@ -815,3 +815,27 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("a plain Opener's NotBefore at %d is %d ms, want within [%d, %d] (clock less uptime)", at.UnixMilli(), nb, lo, hi)
 	}
 }
+
+// TestFormatConstants: the exported wire constants are internal/format's.
+func TestFormatConstants(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"Version", int(Version), int(format.Version)},
+		{"KindCommand", int(KindCommand), int(format.KindCommand)},
+		{"KindReply", int(KindReply), int(format.KindReply)},
+		{"KindCosigned", int(KindCosigned), int(format.KindCosigned)},
+		{"SuiteCBC", int(SuiteCBC), int(format.SuiteCBC)},
+		{"SuiteGCM", int(SuiteGCM), int(format.SuiteGCM)},
+		{"HeaderSize", HeaderSize, format.HeaderSize},
+		{"NonceSize", NonceSize, format.NonceSize},
+		{"DigestSize", DigestSize, format.DigestSize},
+		{"CosignatureSize", CosignatureSize, format.CosignatureSize},
+		{"MaxCosigners", MaxCosigners, format.MaxCosigners},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, format's %d", c.name, c.got, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -10,37 +11,39 @@ import (
 	"github.com/nemiot/nemiot/nem"
 )
 
-// Envelope format constants (see the package documentation).
+// Envelope format constants (see the package documentation). Package
+// internal/format declares the same; TestFormatConstants checks that they
+// agree.
 const (
 	// Version is the envelope format version this package reads and writes.
-	Version = format.Version
+	Version byte = 0x01
 
 	// KindCommand is a command signed by one owner.
-	KindCommand = format.KindCommand
+	KindCommand byte = 0x01
 	// KindReply is a device's reply to a command.
-	KindReply = format.KindReply
+	KindReply byte = 0x02
 	// KindCosigned is a command signed by its sender and one or more
 	// cosigning owners.
-	KindCosigned = format.KindCosigned
+	KindCosigned byte = 0x03
 
 	// SuiteCBC encrypts the body with [nem.EncryptCBC] (what nem-sdk and
 	// NanoWallet write).
-	SuiteCBC = format.SuiteCBC
+	SuiteCBC byte = 0x01
 	// SuiteGCM encrypts the body with [nem.EncryptGCM] (what symbol-sdk 3's
 	// nem facade writes). [Seal] uses it.
-	SuiteGCM = format.SuiteGCM
+	SuiteGCM byte = 0x02
 
 	// HeaderSize is the size of the clear header.
-	HeaderSize = format.HeaderSize
+	HeaderSize = 95
 	// NonceSize is the size of an envelope's random nonce.
-	NonceSize = format.NonceSize
+	NonceSize = 16
 	// DigestSize is the size of a co-signed envelope's body digest.
-	DigestSize = format.DigestSize
+	DigestSize = sha256.Size
 	// CosignatureSize is the size of one cosignature: public key and signature.
-	CosignatureSize = format.CosignatureSize
+	CosignatureSize = nem.PublicKeySize + nem.SignatureSize
 	// MaxCosigners is the largest number of cosignatures an envelope may
 	// carry: the most cosignatories a NEM multisig account can have.
-	MaxCosigners = format.MaxCosigners
+	MaxCosigners = 32
 
 	// DefaultWindow is the clock window used when none is set: an envelope
 	// must be dated within ±DefaultWindow of the checker's clock.
