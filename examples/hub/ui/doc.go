@@ -28,8 +28,11 @@
 // The private key lives in the page's memory only: in the key field and
 // inside the WebAssembly module, which never gives it back. It is not sent,
 // logged or stored, unless the owner asks the page to keep it on this
-// browser encrypted under a passphrase (WebCrypto: PBKDF2-SHA-256, then
-// AES-GCM; only the ciphertext, salt and IV are stored). Every response
+// browser encrypted under a passphrase (inside the module, so the plain
+// key never passes through the page's script on its way to storage:
+// PBKDF2-HMAC-SHA-256 with 600,000 iterations, then AES-256-GCM; only the
+// ciphertext, salt, nonce and the owner's public key are stored, in
+// localStorage). Every response
 // carries a strict Content-Security-Policy (default-src 'self'; scripts
 // only from the hub, WebAssembly compilation allowed, no inline scripts, no
 // framing), X-Content-Type-Options: nosniff and Referrer-Policy:
