@@ -157,8 +157,12 @@ func compare(static string, wasm, execJS []byte, build string) error {
 	if len(stale) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s in %s differ from what %s builds (the committed ones: %s); run go generate ./examples/hub/ui and commit them",
-		errStale, strings.Join(stale, ", "), static, strings.TrimSpace(build), strings.TrimSpace(string(committedBuild)))
+	why := "the module's sources (examples/hub/ui/wasm, command, nem, …) changed since they were built"
+	if string(committedBuild) != build {
+		why = fmt.Sprintf("they were built by %q, this is %q", strings.TrimSpace(string(committedBuild)), strings.TrimSpace(build))
+	}
+	return fmt.Errorf("%w: %s in %s are not what this toolchain builds now: %s; run go generate ./examples/hub/ui and commit them",
+		errStale, strings.Join(stale, ", "), static, why)
 }
 
 func readGzip(path string) ([]byte, error) {
