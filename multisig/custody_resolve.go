@@ -74,6 +74,9 @@ pages:
 		if page == maxHistoryPages {
 			return nil, fmt.Errorf("%w: history longer than %d transactions", ErrCustody, maxHistoryPages*historyPage)
 		}
+		if err := ctx.Err(); err != nil { // the round decided without this node
+			return nil, err
+		}
 		list, err := c.OutgoingTransfers(ctx, account, tx.Page{BeforeID: before, Size: historyPage})
 		if err != nil {
 			return nil, fmt.Errorf("history: %w", err)
