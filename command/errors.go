@@ -38,6 +38,9 @@ var (
 	ErrStale = errors.New("command: envelope is too old")
 	// ErrFuture: the envelope is dated after the window.
 	ErrFuture = errors.New("command: envelope is dated in the future")
+	// ErrClock: [Opener.ClockReady] says the device's clock is not set
+	// yet, so no date can be judged; the cause is in [RefusedError.Err].
+	ErrClock = errors.New("command: device clock is not set")
 	// ErrBadSignature: a signature does not verify, or a co-signed body does
 	// not match the digest its signers signed.
 	ErrBadSignature = errors.New("command: bad signature")

@@ -40,6 +40,13 @@ type Opener struct {
 	Window time.Duration
 	// Clock is the device's clock; nil means time.Now.
 	Clock func() time.Time
+	// ClockReady, if set, says whether Clock can be trusted yet: while it
+	// returns an error, every envelope is refused with [ErrClock] (wrapping
+	// that error) before its date is judged. A device without a real-time
+	// clock sets it until the network has told it the time
+	// (multisig.NetworkClock.Ready), so it never judges dates, nor accepts
+	// anything, by a guessed clock.
+	ClockReady func() error
 
 	// MinSignatures is how many distinct owners must sign each command: 2
 	// or more accepts only co-signed envelopes (KindCosigned) with that
@@ -189,8 +196,9 @@ type Request struct {
 //  1. version, kind (a command, single-signer or co-signed) and suite are
 //     known, and the lengths add up;
 //  2. the recipient is Device's public key;
-//  3. the date is within ±Window of Clock (and not before NotBefore, or
-//     before this process started);
+//  3. ClockReady (if set) says the clock is set, and the date is within
+//     ±Window of Clock (and not before NotBefore, or before this process
+//     started);
 //  4. the sender's signature verifies, under a key that is not of small
 //     order ([ErrWeakKey]), and then the sender is an owner (Owners);
 //  5. likewise each cosigner in turn: its signature, its key, and then
@@ -232,6 +240,11 @@ func (o *Opener) Open(ctx context.Context, envelope []byte) (*Request, error) {
 		return nil, refuse(ErrWrongRecipient, "envelope is for %s", e.Recipient)
 	}
 
+	if o.ClockReady != nil {
+		if err := o.ClockReady(); err != nil {
+			return nil, refuseCause(ErrClock, err, "dates are not judged")
+		}
+	}
 	clock := st.clock()
 	now := clock.UnixMilli()
 	notBefore := st.bound(clock)

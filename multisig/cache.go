@@ -220,9 +220,10 @@ func (c *OwnerCache) Err() error {
 	return c.lastErr
 }
 
-// Run refreshes the cache at once and then every RefreshEvery, until ctx
-// ends or the cache is closed, so that command handling rarely waits for
-// the network. Run it in its own goroutine. Failures are kept for
+// Run refreshes the cache at once and then every RefreshEvery (jittered by
+// up to a fifth either way, so that devices booted together spread their
+// questions to the nodes), until ctx ends or the cache is closed, so that
+// command handling rarely waits for the network. Run it in its own goroutine. Failures are kept for
 // [OwnerCache.Err] and handled by the stale policy.
 func (c *OwnerCache) Run(ctx context.Context) {
 	c.mu.Lock()
@@ -235,8 +236,6 @@ func (c *OwnerCache) Run(ctx context.Context) {
 	c.mu.Unlock()
 	defer c.wg.Done()
 
-	t := time.NewTicker(c.period())
-	defer t.Stop()
 	for {
 		c.mu.Lock()
 		f := c.startLocked()
@@ -244,10 +243,14 @@ func (c *OwnerCache) Run(ctx context.Context) {
 		if f != nil {
 			c.await(ctx, f)
 		}
+		// Jittered, so that a fleet booted together spreads its refreshes.
+		t := time.NewTimer(jitter(c.period(), 0.2))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-life.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
