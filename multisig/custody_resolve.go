@@ -14,6 +14,9 @@ const (
 	// historyPage is the page size asked for when reading a history (NIS's
 	// largest).
 	historyPage = 100
+	// firstPage is the size of the first page of a refresh, when the
+	// device has verified the history up to some modification.
+	firstPage = 10
 	// maxHistoryPages bounds how much of a history one node can make the
 	// device read in one round: 200 pages of 100 transactions.
 	maxHistoryPages = 200
@@ -77,7 +80,11 @@ pages:
 		if err := ctx.Err(); err != nil { // the round decided without this node
 			return nil, err
 		}
-		list, err := c.OutgoingTransfers(ctx, account, tx.Page{BeforeID: before, Size: historyPage})
+		size := historyPage
+		if page == 0 && chain.Len() > 0 {
+			size = firstPage // a refresh: usually nothing or little is new
+		}
+		list, err := c.OutgoingTransfers(ctx, account, tx.Page{BeforeID: before, Size: size})
 		if err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
@@ -94,7 +101,7 @@ pages:
 				steps = append(steps, ct)
 			}
 		}
-		if len(list) < historyPage {
+		if len(list) < size {
 			break
 		}
 	}
