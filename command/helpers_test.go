@@ -104,7 +104,7 @@ func wantRefused(t testing.TB, err, reason error) {
 var knownReasons = []error{
 	ErrUnsupported, ErrMalformed, ErrWrongRecipient, ErrWrongSender, ErrNotOwner,
 	ErrOwnerLookup, ErrTooFewSignatures, ErrStale, ErrFuture, ErrBadSignature,
-	ErrReplay, ErrReplayFull, ErrReplayStore, ErrDecrypt, ErrWrongCommand, ErrConfig, ErrWeakKey,
+	ErrReplay, ErrReplayFull, ErrReplayStore, ErrDecrypt, ErrWrongCommand, ErrConfig, ErrWeakKey, ErrClock,
 }
 
 func isKnownRefusal(err error) bool {

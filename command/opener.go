@@ -78,6 +78,10 @@ type Opener struct {
 	// KeyCacheSize bounds the owners whose decoded key and key agreement
 	// the Opener keeps; 0 means DefaultKeyCacheSize.
 	KeyCacheSize int
+	// OnOpen, if set, is called after every Open with its result (for
+	// metrics and logs: err is a [*RefusedError]). It runs on Open's
+	// goroutine, so it must be fast and safe for concurrent use.
+	OnOpen func(req *Request, err error)
 
 	mu sync.Mutex
 	st atomic.Pointer[openerState]
@@ -225,6 +229,24 @@ type Request struct {
 // Every error is a [*RefusedError]: log it, and send remote callers only
 // [Opaque] of it. ctx is passed to Owners and Replay.
 func (o *Opener) Open(ctx context.Context, envelope []byte) (*Request, error) {
+	req, err := o.open(ctx, envelope)
+	if o.OnOpen != nil {
+		o.OnOpen(req, err)
+	}
+	return req, err
+}
+
+// ReplayLen returns how many entries the replay cache holds (live or not
+// yet swept); 0 before the first Open.
+func (o *Opener) ReplayLen() int {
+	st := o.st.Load()
+	if st == nil {
+		return 0
+	}
+	return st.replay.Len()
+}
+
+func (o *Opener) open(ctx context.Context, envelope []byte) (*Request, error) {
 	st, err := o.state(ctx)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,7 @@ type Flags struct {
 	fs                                  *flag.FlagSet // tells whether -network was given
 	key, network, listen, nodes, owners *string
 	mqtt, mqttCA, mqttCert, mqttKey     *string
+	clock                               *string
 }
 
 // AddFlags defines the shared flags on fs.
@@ -59,6 +60,8 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 		mqttCA:   fs.String("mqtt-ca", "", "`FILE` of PEM CA certificates to trust for the broker's TLS (default: the system's)"),
 		mqttCert: fs.String("mqtt-cert", "", "client certificate `FILE` (PEM) for the broker's TLS, with -mqtt-key"),
 		mqttKey:  fs.String("mqtt-key", "", "`FILE` holding the key of -mqtt-cert (PEM)"),
+		clock: fs.String("clock", ClockSystem, "the clock commands are dated by: `system` (this machine's) or network (the time a quorum of NIS nodes agrees on,\n"+
+			"for a device without a real-time clock; commands are refused until a quorum has told the time)"),
 	}
 }
 
@@ -104,8 +107,11 @@ func (f *Flags) Config(log *slog.Logger) (*Config, error) {
 	if err := checkNodes(nodes); err != nil {
 		return nil, fmt.Errorf("-nodes: %w", err)
 	}
-	if len(owners) > 0 && len(nodes) > 0 {
-		return nil, configErr("-owners and -nodes exclude each other")
+	if *f.clock != ClockSystem && *f.clock != ClockNetwork {
+		return nil, configErr("-clock %q: want system or network", *f.clock)
+	}
+	if len(owners) > 0 && len(nodes) > 0 && *f.clock != ClockNetwork {
+		return nil, configErr("-owners and -nodes exclude each other (unless -clock network, which asks -nodes the time)")
 	}
 	if *f.mqtt == "" && *f.listen == "" {
 		return nil, configErr("-listen \"\" serves no HTTP: give -mqtt URL, or an address to -listen")
@@ -113,7 +119,7 @@ func (f *Flags) Config(log *slog.Logger) (*Config, error) {
 	if *f.mqtt == "" && (*f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "") {
 		return nil, configErr("-mqtt-ca, -mqtt-cert and -mqtt-key need -mqtt")
 	}
-	cfg := &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log}
+	cfg := &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log, Clock: *f.clock}
 	if *f.mqtt != "" {
 		m := &mqtt.Config{Broker: *f.mqtt, Credentials: mqtt.CredentialsFromEnv(), Logger: log}
 		if *f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "" {
@@ -209,6 +215,12 @@ type Config struct {
 	// Mount, if set, wraps the hub's HTTP API handler: examples/hub -ui
 	// serves the owner's page beside it (ui.Handler).
 	Mount func(api http.Handler) http.Handler
+	// Clock is ClockSystem ("" too) or ClockNetwork: what commands are
+	// dated by (see -clock).
+	Clock string
+	// SystemClock is this machine's clock; nil means time.Now (tests set
+	// it off to play a device without a real-time clock).
+	SystemClock func() time.Time
 }
 
 // handler is the hub's HTTP API for opener and d, wrapped by cfg.Mount.
@@ -341,6 +353,11 @@ func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	go refresh(rctx)
 
 	opener := &command.Opener{Device: cfg.Key, Owners: owners}
+	runClock, err := cfg.setClock(opener)
+	if err != nil {
+		return err
+	}
+	go runClock(rctx)
 	if cfg.MQTT != nil {
 		return runMQTT(ctx, cfg, opener, d)
 	}

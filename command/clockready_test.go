@@ -1,0 +1,47 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// TestClockReadyRefusesUntilSet: while ClockReady fails, an owner's
+// well-formed, well-dated command is refused with ErrClock wrapping the
+// cause, and nothing enters the replay cache; once the clock is set the
+// same envelope is accepted. OnOpen sees every result, and ReplayLen
+// counts the accepted nonce.
+func TestClockReadyRefusesUntilSet(t *testing.T) {
+	f := newFixture(t)
+	notSet := errors.New("no network time yet")
+	clockErr := notSet
+	f.opener.ClockReady = func() error { return clockErr }
+	var results []error
+	f.opener.OnOpen = func(req *Request, err error) {
+		if (req == nil) == (err == nil) {
+			t.Errorf("OnOpen(%v, %v): want exactly one of them", req, err)
+		}
+		results = append(results, err)
+	}
+	env := f.seal(t, Command{Name: "light"}, t0)
+	for range 2 {
+		_, err := f.opener.Open(context.Background(), env)
+		wantRefused(t, err, ErrClock)
+		if !errors.Is(err, notSet) {
+			t.Errorf("refusal %v does not wrap the clock's error", err)
+		}
+	}
+	if n := f.opener.ReplayLen(); n != 0 {
+		t.Errorf("ReplayLen = %d after refusals, want 0", n)
+	}
+	clockErr = nil
+	if _, err := f.opener.Open(context.Background(), env); err != nil {
+		t.Fatalf("with the clock set: %v", err)
+	}
+	if n := f.opener.ReplayLen(); n != 1 {
+		t.Errorf("ReplayLen = %d after one accepted command, want 1", n)
+	}
+	if len(results) != 3 || results[2] != nil {
+		t.Errorf("OnOpen saw %v", results)
+	}
+}
