@@ -60,7 +60,9 @@
 // # Errors
 //
 // Refusals are [*RefusedError] values with a [Reason] (matching
-// [ErrRefused]); an inbox logs them and passes them to its OnRefuse hook.
+// [ErrRefused]); an inbox logs them and passes them to its OnRefuse hook,
+// and [Inbox.Refuse] sends a reader's own refusals (a payment of the wrong
+// amount, a bid below a reserve) the same way.
 // Announce failures wrap [ErrNotAnnounced] and the nodes' *nis.AnnounceError
 // with NIS's validation code. Other sentinels are listed in errors.go.
 package talk

@@ -197,6 +197,21 @@ func (in *Inbox) refuse(e *RefusedError) {
 	}
 }
 
+// Refuse refuses a delivered message for a reason of the reader's own (a
+// payment of the wrong amount, ReasonWrongPay; a bid below a reserve, with
+// a Reason the caller defines): it is logged and passed to OnRefuse like
+// the inbox's own refusals, so that every refusal reaches one place, and
+// returned (Node -1, Hash m.Hash, Err err; never nil). The message stays
+// delivered: a later poll does not return it again.
+func (in *Inbox) Refuse(m *Message, reason Reason, err error) *RefusedError {
+	e := &RefusedError{Reason: reason, Node: -1, Err: err}
+	if m != nil {
+		e.Hash = m.Hash
+	}
+	in.refuse(e)
+	return e
+}
+
 func errString(err error) string {
 	if err == nil {
 		return ""

@@ -1,9 +1,12 @@
 package talk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/nemiot/nemiot/nem"
@@ -265,6 +268,42 @@ func TestInboxBadInput(t *testing.T) {
 	}
 	if got := poll(t, in); len(got) != 0 {
 		t.Errorf("refused ones came back: %v", hashes(got))
+	}
+}
+
+// A reader's own refusal (a payment of the wrong amount) goes where the
+// inbox's refusals go: the log and OnRefuse.
+func TestInboxRefuse(t *testing.T) {
+	w := newWorld(t, 3)
+	in := w.inbox()
+	var logged bytes.Buffer
+	in.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	h, err := w.sender(w.owner).Send(context.Background(), w.msgr.PublicKey(), 3_000_000, text("for 5 kWh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := poll(t, in)
+	if len(got) != 1 || got[0].Hash != h || got[0].Amount != 3_000_000 {
+		t.Fatalf("got %v, want the payment %s", hashes(got), h.String()[:8])
+	}
+	why := errors.New("paid 3 XEM, the award was 14 XEM")
+	e := in.Refuse(got[0], talk.ReasonWrongPay, why)
+	if e.Reason != talk.ReasonWrongPay || e.Hash != h || e.Node != -1 || !errors.Is(e, talk.ErrRefused) || !errors.Is(e, why) {
+		t.Errorf("Refuse returned %+v", e)
+	}
+	if w.refusals(talk.ReasonWrongPay) != 1 || len(w.refused) != 1 {
+		t.Errorf("OnRefuse saw %v, want the one wrong payment", w.refused)
+	}
+	for _, want := range []string{"reason=wrong-payment", "hash=" + h.String(), "the award was 14 XEM"} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("log lacks %q: %s", want, logged.String())
+		}
+	}
+	if got := poll(t, in); len(got) != 0 {
+		t.Errorf("the refused payment came back: %v", hashes(got))
+	}
+	if e := in.Refuse(nil, "late", nil); !e.Hash.IsZero() || e.Error() != "talk: refused (late)" {
+		t.Errorf("Refuse(nil) = %v", e)
 	}
 }
 
