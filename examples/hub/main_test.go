@@ -366,8 +366,9 @@ func TestKeyFileNetwork(t *testing.T) {
 	}
 }
 
-// TestKeyFileExposedWarns: a key file that others can read is logged as a
-// warning saying how to fix it, and the hub still starts.
+// TestKeyFileExposedWarns: a key file that others can read is refused
+// with a usage error saying how to fix it; with -insecure-key-perms it is
+// logged as a warning, and the hub starts.
 func TestKeyFileExposedWarns(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no mode bits on Windows")
@@ -377,7 +378,12 @@ func TestKeyFileExposedWarns(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h := startFile(t, path, "-sim", "-owners", newKey(t).PublicKey().String())
+	owner := newKey(t).PublicKey().String()
+	code, out := runOnce("-key", path, "-sim", "-owners", owner)
+	if want := "run chmod 600 " + path + " (or -insecure-key-perms to run anyway)"; code != 2 || !strings.Contains(out, want) || strings.Contains(out, devKey.Hex()) {
+		t.Errorf("exposed key file: exit %d, want 2 and %q\n%s", code, want, out)
+	}
+	h := startFile(t, path, "-sim", "-owners", owner, "-insecure-key-perms")
 	logs := h.log.String()
 	want := "level=WARN msg=\"" + keyfile.ErrExposed.Error() + ": " + path + " has mode 0644; run chmod 600 " + path + "\""
 	if !strings.Contains(logs, want) {

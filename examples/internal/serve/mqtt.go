@@ -35,15 +35,13 @@ func runMQTT(ctx context.Context, cfg *Config, opener *command.Opener, d hub.Han
 			return errors.Join(err, halt(d))
 		}
 		log.Info("hub listening", "addr", l.Addr().String(), "device", pub.String(), "address", pub.Address(cfg.Network).String(), "network", cfg.Network.String())
-		if cfg.Ready != nil {
-			cfg.Ready(l.Addr())
-		}
+		cfg.serving(ctx, l.Addr())
 		go func() { served <- srv.Serve(l) }()
-	} else if cfg.Ready != nil {
+	} else {
 		// No listener: ready means online on the broker.
 		go func() {
 			if dev.Ready(ctx) == nil {
-				cfg.Ready(nil)
+				cfg.serving(ctx, nil)
 			}
 		}()
 	}
@@ -55,6 +53,7 @@ func runMQTT(ctx context.Context, cfg *Config, opener *command.Opener, d hub.Han
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: waiting for commands in progress, then halting the device")
+	cfg.stopping()
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	err = dev.Shutdown(sctx)

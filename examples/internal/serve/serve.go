@@ -44,6 +44,7 @@ type Flags struct {
 	key, network, listen, nodes, owners *string
 	mqtt, mqttCA, mqttCert, mqttKey     *string
 	clock                               *string
+	insecureKeyPerms                    *bool
 }
 
 // AddFlags defines the shared flags on fs.
@@ -62,13 +63,15 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 		mqttKey:  fs.String("mqtt-key", "", "`FILE` holding the key of -mqtt-cert (PEM)"),
 		clock: fs.String("clock", ClockSystem, "the clock commands are dated by: `system` (this machine's) or network (the time a quorum of NIS nodes agrees on,\n"+
 			"for a device without a real-time clock; commands are refused until a quorum has told the time)"),
+		insecureKeyPerms: fs.Bool("insecure-key-perms", false, "run even if the key file is readable or writable by group or others (refused by default)"),
 	}
 }
 
 // Config checks the parsed flags and loads the key. Its errors are usage
-// errors; they never contain key material. It logs the key file's
-// warnings (such as a file others can read) and which network it uses
-// and why.
+// errors; they never contain key material. A key file that group or
+// others may read or write (keyfile.ErrExposed) is refused, unless
+// -insecure-key-perms, which logs it as a warning instead. It logs the key
+// file's other warnings and which network it uses and why.
 //
 // The network is the one the key file records ("# network: NAME"); a
 // -network that differs is refused, naming both. A key file that records
@@ -89,6 +92,9 @@ func (f *Flags) Config(log *slog.Logger) (*Config, error) {
 		src = "$" + KeyEnv
 	}
 	for _, w := range kf.Warnings {
+		if errors.Is(w, keyfile.ErrExposed) && !*f.insecureKeyPerms {
+			return nil, configErr("%w (or -insecure-key-perms to run anyway)", w)
+		}
 		log.Warn(w.Error())
 	}
 	n, from, err := f.chooseNetwork(kf.Network, src)
@@ -372,9 +378,7 @@ func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	}
 	pub := cfg.Key.PublicKey()
 	log.Info("hub listening", "addr", l.Addr().String(), "device", pub.String(), "address", pub.Address(cfg.Network).String(), "network", cfg.Network.String())
-	if cfg.Ready != nil {
-		cfg.Ready(l.Addr())
-	}
+	cfg.serving(ctx, l.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 
@@ -384,6 +388,7 @@ func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: waiting for commands in progress, then halting the device")
+	cfg.stopping()
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)
