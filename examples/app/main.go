@@ -47,6 +47,11 @@
 // approves (-yes) or rejects it (see approveUsage in approve.go, and
 // go run ./examples/app approve -h).
 //
+// "app owners" lists and changes the device's owners without NanoWallet:
+// list (quorum and verified history), add, remove, transfer, min, pending
+// and cosign, each announced to every -nodes node and followed until
+// confirmed (see ownersUsage in owners.go, and go run ./examples/app owners).
+//
 // Exit status: 0 when the device carried the command out (ok true), 1 when
 // it did not, when the hub refused the envelope (401: not an owner, stale,
 // replayed, not for this device, …; the reason is only in the device's
@@ -84,6 +89,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "approve" {
 		return runApprove(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "owners" {
+		return runOwners(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("app", flag.ContinueOnError)
 	fs.SetOutput(stderr)
