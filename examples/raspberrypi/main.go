@@ -30,6 +30,12 @@
 //	-fan PIN       default GPIO18 (a hardware PWM pin: GPIO12, 13, 18 or 19)
 //	-fan-freq F    PWM frequency, e.g. 100Hz, 1kHz, 25kHz (default 1kHz)
 //	-button PIN    a push button input; default none
+//	-clock MODE    network (default: the time a quorum of NIS nodes agrees on; every
+//	               command is refused until a quorum has told it) or system
+//	-insecure-key-perms  run even if others may read the key file (refused by default)
+//
+// Under systemd (systemd/nemiot-raspberrypi.service, see README.md) it
+// tells systemd when it serves (Type=notify) and pings the watchdog.
 //
 // Commands: "light" {"on": bool}; "fan" {"speed": 0..3}, duty 0, 1/3, 2/3 or
 // full; "button" (when configured), {"high": bool, …}, High meaning released;
@@ -119,6 +125,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("raspberrypi", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	common := serve.AddFlags(fs)
+	common.DefaultClock(serve.ClockNetwork) // a Pi has no real-time clock
 	p := pins{FanFreq: physic.KiloHertz}
 	fs.StringVar(&p.Light, "light", "GPIO17", "light (LED) `pin`")
 	fs.StringVar(&p.Fan, "fan", "GPIO18", "fan `pin` (PWM)")

@@ -61,10 +61,17 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 		mqttCA:   fs.String("mqtt-ca", "", "`FILE` of PEM CA certificates to trust for the broker's TLS (default: the system's)"),
 		mqttCert: fs.String("mqtt-cert", "", "client certificate `FILE` (PEM) for the broker's TLS, with -mqtt-key"),
 		mqttKey:  fs.String("mqtt-key", "", "`FILE` holding the key of -mqtt-cert (PEM)"),
-		clock: fs.String("clock", ClockSystem, "the clock commands are dated by: `system` (this machine's) or network (the time a quorum of NIS nodes agrees on,\n"+
+		clock: fs.String("clock", ClockSystem, "`MODE` of the clock commands are dated by: system (this machine's) or network (the time a quorum of NIS nodes agrees on,\n"+
 			"for a device without a real-time clock; commands are refused until a quorum has told the time)"),
 		insecureKeyPerms: fs.Bool("insecure-key-perms", false, "run even if the key file is readable or writable by group or others (refused by default)"),
 	}
+}
+
+// DefaultClock makes mode (ClockSystem or ClockNetwork) the default of
+// -clock; call it before parsing.
+func (f *Flags) DefaultClock(mode string) {
+	*f.clock = mode
+	f.fs.Lookup("clock").DefValue = mode
 }
 
 // Config checks the parsed flags and loads the key. Its errors are usage
