@@ -37,6 +37,17 @@
 // move funds on its own, and the key serves only to open the owner's
 // commands and sign the device's replies.
 //
+// # The claim, without NanoWallet
+//
+//	go run ./examples/keygen claim -nodes URL,URL,… -out device.key
+//
+// makes the device's key and a temporary owner key, waits (with progress)
+// until the device account is funded for the fees, converts the account
+// itself to a 1-of-1 multisig account owned by the temporary key, and shows
+// the temporary key here only. The owner then takes the device over with
+// that key in one transaction that adds their own key and removes the
+// temporary one (examples/app owners transfer). See claimUsage in claim.go.
+//
 // # The owner's key (owner.key)
 //
 // The owner signs commands with the private key of an account that is a
@@ -74,6 +85,9 @@ func main() {
 // run is the program: it returns the exit status (0 ok, 1 failure, 2 bad
 // usage). random is the entropy source of the key.
 func run(args []string, stdout, stderr io.Writer, random io.Reader) int {
+	if len(args) > 0 && args[0] == "claim" {
+		return runClaim(args[1:], stdout, stderr, random)
+	}
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	network := fs.String("network", "testnet", "network: mainnet, testnet or mijin")
