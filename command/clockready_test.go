@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestClockReadyRefusesUntilSet: while ClockReady fails, an owner's
@@ -45,3 +46,27 @@ func TestClockReadyRefusesUntilSet(t *testing.T) {
 		t.Errorf("OnOpen saw %v", results)
 	}
 }
+
+// TestClockReadyBeforeReplayLoad: a persistent replay store is not loaded
+// (and its entries not judged expired) by a clock that is not set yet.
+func TestClockReadyBeforeReplayLoad(t *testing.T) {
+	f := newFixture(t)
+	store := &countingStore{}
+	f.opener.Replay = store
+	f.opener.ClockReady = func() error { return errors.New("not yet") }
+	_, err := f.opener.Open(context.Background(), f.seal(t, Command{Name: "light"}, t0))
+	wantRefused(t, err, ErrClock)
+	if store.loads != 0 {
+		t.Errorf("the replay store was loaded %d times before the clock was set", store.loads)
+	}
+}
+
+// countingStore is a ReplayStore that counts loads.
+type countingStore struct{ loads int }
+
+func (s *countingStore) Load(context.Context, time.Time) ([]ReplayEntry, error) {
+	s.loads++
+	return nil, nil
+}
+
+func (s *countingStore) Save(context.Context, ReplayEntry, time.Time) error { return nil }

@@ -247,6 +247,13 @@ func (o *Opener) ReplayLen() int {
 }
 
 func (o *Opener) open(ctx context.Context, envelope []byte) (*Request, error) {
+	// Before the state too: a ReplayStore is loaded, and its expired
+	// entries dropped, by the clock, which must be set by then.
+	if o.ClockReady != nil {
+		if err := o.ClockReady(); err != nil {
+			return nil, refuseCause(ErrClock, err, "dates are not judged")
+		}
+	}
 	st, err := o.state(ctx)
 	if err != nil {
 		return nil, err
@@ -262,11 +269,6 @@ func (o *Opener) open(ctx context.Context, envelope []byte) (*Request, error) {
 		return nil, refuse(ErrWrongRecipient, "envelope is for %s", e.Recipient)
 	}
 
-	if o.ClockReady != nil {
-		if err := o.ClockReady(); err != nil {
-			return nil, refuseCause(ErrClock, err, "dates are not judged")
-		}
-	}
 	clock := st.clock()
 	now := clock.UnixMilli()
 	notBefore := st.bound(clock)

@@ -33,6 +33,7 @@
 //	-clock MODE    network (default: the time a quorum of NIS nodes agrees on; every
 //	               command is refused until a quorum has told it) or system
 //	-insecure-key-perms  run even if others may read the key file (refused by default)
+//	-replay FILE   keep the replay cache in FILE across restarts (the unit: in its state directory)
 //
 // Under systemd (systemd/nemiot-raspberrypi.service, see README.md) it
 // tells systemd when it serves (Type=notify) and pings the watchdog.

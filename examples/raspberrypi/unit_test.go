@@ -24,7 +24,7 @@ func TestUnitFile(t *testing.T) {
 		"Type=notify", "WatchdogSec=", "DynamicUser=yes", "StateDirectory=nemiot",
 		"ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes",
 		"DevicePolicy=closed", "DeviceAllow=char-gpiochip rw", "CapabilityBoundingSet=\n",
-		"-key ${STATE_DIRECTORY}/device.key", "-clock network", "-listen 127.0.0.1:",
+		"-key ${STATE_DIRECTORY}/device.key", "-replay ${STATE_DIRECTORY}/replay", "-clock network", "-listen 127.0.0.1:",
 	} {
 		if !strings.Contains(unit, want) {
 			t.Errorf("unit lacks %q", want)

@@ -43,7 +43,7 @@ type Flags struct {
 	fs                                  *flag.FlagSet // tells whether -network was given
 	key, network, listen, nodes, owners *string
 	mqtt, mqttCA, mqttCert, mqttKey     *string
-	clock                               *string
+	clock, replay                       *string
 	insecureKeyPerms                    *bool
 }
 
@@ -63,6 +63,8 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 		mqttKey:  fs.String("mqtt-key", "", "`FILE` holding the key of -mqtt-cert (PEM)"),
 		clock: fs.String("clock", ClockSystem, "`MODE` of the clock commands are dated by: system (this machine's) or network (the time a quorum of NIS nodes agrees on,\n"+
 			"for a device without a real-time clock; commands are refused until a quorum has told the time)"),
+		replay: fs.String("replay", "", "`FILE` keeping the replay cache across restarts (command.FileStore; kept on storage that survives a reboot);\n"+
+			"without it, commands dated before this process started are refused"),
 		insecureKeyPerms: fs.Bool("insecure-key-perms", false, "run even if the key file is readable or writable by group or others (refused by default)"),
 	}
 }
@@ -132,7 +134,7 @@ func (f *Flags) Config(log *slog.Logger) (*Config, error) {
 	if *f.mqtt == "" && (*f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "") {
 		return nil, configErr("-mqtt-ca, -mqtt-cert and -mqtt-key need -mqtt")
 	}
-	cfg := &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log, Clock: *f.clock}
+	cfg := &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log, Clock: *f.clock, Replay: *f.replay}
 	if *f.mqtt != "" {
 		m := &mqtt.Config{Broker: *f.mqtt, Credentials: mqtt.CredentialsFromEnv(), Logger: log}
 		if *f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "" {
@@ -231,6 +233,9 @@ type Config struct {
 	// Clock is ClockSystem ("" too) or ClockNetwork: what commands are
 	// dated by (see -clock).
 	Clock string
+	// Replay is the file of the persistent replay cache; "" keeps it in
+	// memory.
+	Replay string
 	// SystemClock is this machine's clock; nil means time.Now (tests set
 	// it off to play a device without a real-time clock).
 	SystemClock func() time.Time
@@ -366,6 +371,14 @@ func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	go refresh(rctx)
 
 	opener := &command.Opener{Device: cfg.Key, Owners: owners}
+	if cfg.Replay != "" {
+		store, err := command.OpenFileStore(cfg.Replay)
+		if err != nil {
+			return configErr("-replay: %w", err)
+		}
+		defer store.Close()
+		opener.Replay = store
+	}
 	runClock, err := cfg.setClock(opener)
 	if err != nil {
 		return err
