@@ -16,9 +16,15 @@ import (
 	"github.com/nemiot/nemiot/nem/tx"
 )
 
-// The number of seeds of each custody property (each seed draws the
-// nodes asked, which nodes lie and how).
-const custodySeeds = 64
+// custodySeeds is the number of seeds of each custody property (each seed
+// draws the nodes asked, which nodes lie and how): 64, or 16 with -short
+// (CI's ARM runs under emulation).
+func custodySeeds() uint64 {
+	if testing.Short() {
+		return 16
+	}
+	return 64
+}
 
 // wrapper returns a multisig transaction of account, initiated by signers[0]
 // and cosigned by the others, wrapping a modification, dated now on net.
@@ -117,7 +123,7 @@ func TestCustodyColludingMajority(t *testing.T) {
 			fs := forgeries(t, net, d)
 			attacker := net.NewAccount()
 			truth, refused := 0, 0
-			for seed := range uint64(custodySeeds) {
+			for seed := range custodySeeds() {
 				rnd := seededRand(seed)
 				pick := make([]byte, 2*tc.nodes)
 				rnd.Read(pick)
@@ -153,7 +159,7 @@ func TestCustodyColludingMajority(t *testing.T) {
 					t.Fatalf("seed %d: %v", seed, err)
 				}
 			}
-			t.Logf("%d seeds: %d true owners, %d no quorum", custodySeeds, truth, refused)
+			t.Logf("%d seeds: %d true owners, %d no quorum", custodySeeds(), truth, refused)
 			if tc.liars == tc.nodes && truth != 0 {
 				t.Fatalf("every node lies, yet %d answers: the lies do not reach the resolver", truth)
 			}
@@ -206,7 +212,7 @@ func oldSetRemoval(t *testing.T, n int) (net *nistest.Network, d *device, x nem.
 func TestCustodyTruncatedCannotUndoRemoval(t *testing.T) {
 	net, d, x, known := oldSetRemoval(t, 5)
 	old := []nem.PublicKey{d.owners[0].PublicKey(), x}
-	for seed := range uint64(custodySeeds) {
+	for seed := range custodySeeds() {
 		rnd := seededRand(seed)
 		var b [1]byte
 		rnd.Read(b[:])
