@@ -330,6 +330,10 @@ func (l *link) connect() {
 		err = tok.Error()
 	}
 	if err == nil {
+		if l.isStopped() {
+			l.cut()
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 		err = l.onUp(ctx)
 		cancel()
@@ -342,7 +346,10 @@ func (l *link) connect() {
 		}
 		l.mu.Lock()
 		if l.stopped {
+			// Stopped while the connection was being made ready: cut it,
+			// so that the broker publishes the last will (offline).
 			l.mu.Unlock()
+			l.cut()
 			return
 		}
 		l.upSince = time.Now()
@@ -431,19 +438,28 @@ func (l *link) waitUp(ctx context.Context, stop <-chan struct{}) error {
 	}
 }
 
-// stop ends reconnecting and disconnects, waiting up to quiesce for work
-// in progress.
+// stop ends reconnecting. An up link disconnects cleanly, waiting up to
+// quiesce for work in progress (the broker then drops the last will: the
+// caller has said goodbye); a connection still being made ready is cut,
+// so that the broker publishes the will.
 func (l *link) stop(quiesce time.Duration) {
 	l.mu.Lock()
 	l.stopped = true
 	if l.timer != nil {
 		l.timer.Stop()
 	}
+	up := isClosed(l.up)
 	l.mu.Unlock()
-	if l.c.IsConnected() {
+	if up && l.c.IsConnected() {
 		l.c.Disconnect(uint(quiesce / time.Millisecond))
 	}
 	l.cut()
+}
+
+func (l *link) isStopped() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stopped
 }
 
 func isClosed(c <-chan struct{}) bool {

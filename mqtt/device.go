@@ -74,7 +74,8 @@ type Stats struct {
 	Dropped uint64
 	// Refused were opened and refused by the Opener: no reply was sent.
 	Refused uint64
-	// Replied are commands run and answered (ok or not).
+	// Replied are commands run and answered (ok or not): counted when the
+	// reply is sealed, before it is published.
 	Replied uint64
 	// Connects counts connections made (the first, then reconnections).
 	Connects uint64
@@ -352,6 +353,7 @@ func (d *Device) serve(env []byte) {
 		d.log.LogAttrs(ctx, slog.LevelError, "mqtt: no reply", slog.String("device", d.pub.String()), slog.String("cmd", cmd), slog.String("error", err.Error()))
 		return
 	}
+	d.replied.Add(1)
 	// A reply is worth sending while the sender may still accept its date.
 	ctx, cancel := context.WithTimeout(ctx, command.DefaultWindow)
 	defer cancel()
@@ -359,7 +361,6 @@ func (d *Device) serve(env []byte) {
 		d.log.LogAttrs(ctx, slog.LevelWarn, "mqtt: reply not published", slog.String("device", d.pub.String()), slog.String("cmd", cmd), slog.String("error", err.Error()))
 		return
 	}
-	d.replied.Add(1)
 	attrs := []slog.Attr{slog.String("device", d.pub.String()), slog.String("sender", out.Request.Sender.String()), slog.String("cmd", cmd), slog.Bool("ok", out.Err == nil)}
 	if out.Err != nil {
 		attrs = append(attrs, slog.String("reason", out.Err.Error()))
