@@ -115,19 +115,6 @@ func TestNoAliasing(t *testing.T) {
 	}
 }
 
-func TestUnmarshalAllocs(t *testing.T) {
-	in := []byte(`{"cmd":"light","args":{"on":true},"pad":"0123456789abcdef"}`)
-	var b body
-	n := testing.AllocsPerRun(100, func() {
-		if err := strictjson.Unmarshal(in, &b); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if n > 3 {
-		t.Errorf("%v allocations per read", n)
-	}
-}
-
 func ExampleUnmarshal() {
 	var b struct {
 		Cmd string `json:"cmd"`
