@@ -10,7 +10,9 @@ import (
 // TestLayering: hub and device are peers that meet in command.Handler, so
 // a hub user does not pull in device or periph, and command (where the
 // handler interface lives) imports neither side; nor does the owner's side
-// (hubclient, keyfile). It asks the go command
+// (hubclient, keyfile). No library package (anything outside examples/)
+// depends on a metrics library: they offer hooks, and the example programs
+// wire them to Prometheus. It asks the go command
 // for the packages each one is built from, as `go list -deps` prints them.
 func TestLayering(t *testing.T) {
 	goTool, err := exec.LookPath("go")
@@ -43,5 +45,27 @@ func TestLayering(t *testing.T) {
 				}
 			}
 		}
+	}
+	// Every library package, with the packages it is built from.
+	out, err := exec.Command(goTool, "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, "github.com/nemiot/nemiot/...").Output()
+	if err != nil {
+		t.Fatalf("go list github.com/nemiot/nemiot/...: %v", err)
+	}
+	libs := 0
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "github.com/nemiot/nemiot/examples/") {
+			continue
+		}
+		libs++
+		for _, d := range f[1:] {
+			if strings.HasPrefix(d, "github.com/prometheus/") {
+				t.Errorf("library package %s depends on %s", f[0], d)
+				break
+			}
+		}
+	}
+	if libs < 10 {
+		t.Errorf("go list found %d library packages", libs)
 	}
 }

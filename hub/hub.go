@@ -102,6 +102,29 @@ type Options struct {
 	// crypto/rand. It is read from concurrently, so it must be safe for
 	// concurrent use.
 	Rand io.Reader
+
+	// OnReply, if set, is called for every command answered with a
+	// reply envelope (200), with the reply's ok: false when the device
+	// refused to act on an accepted command. OnBusy, if set, is called for
+	// every command turned away with 503 over the in-flight limit. Both are
+	// for metrics: they run on the request's goroutine, so they must be
+	// fast and safe for concurrent use. Refused envelopes (401) are seen
+	// by the Opener's OnOpen; [InFlight] reads the commands in progress.
+	OnReply func(ok bool)
+	OnBusy  func()
+}
+
+// InFlight returns how many commands the handler h, as returned by [New],
+// is opening or handling now (at most Options.MaxInFlight), for a metrics
+// gauge; ok is false if h is not such a handler.
+func InFlight(h http.Handler) (n int, ok bool) {
+	switch h := h.(type) {
+	case *hub:
+		return len(h.slots), true
+	case halting:
+		return len(h.slots), true
+	}
+	return 0, false
 }
 
 // refusedBody is the whole body of every 401.
@@ -120,6 +143,8 @@ type hub struct {
 	retry   string
 	timeout time.Duration
 	info    []byte // the GET /v1/device body
+	onReply func(ok bool)
+	onBusy  func()
 }
 
 // New returns the HTTP handler of a device: it opens each command envelope
@@ -192,6 +217,8 @@ func New(opener *command.Opener, d Handler, opts *Options) http.Handler {
 		retry:   strconv.FormatInt(int64(max(time.Second, o.RetryAfter)+time.Second-1)/int64(time.Second), 10),
 		timeout: o.HandleTimeout,
 		info:    append(info, '\n'),
+		onReply: o.OnReply,
+		onBusy:  o.OnBusy,
 	}
 	if _, ok := d.(Halter); ok {
 		return halting{h}
@@ -336,6 +363,9 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 	}
 	if !h.acquire(r.Context()) {
 		rec.reason = "over the in-flight limit"
+		if h.onBusy != nil {
+			h.onBusy()
+		}
 		w.Header().Set("Retry-After", h.retry)
 		rec.status, rec.size = write(w, http.StatusServiceUnavailable, "text/plain; charset=utf-8", []byte("busy\n"))
 		return
@@ -365,6 +395,9 @@ func (h *hub) command(w http.ResponseWriter, r *http.Request, rec *record) {
 	if out.Err != nil {
 		rec.ok = okNo
 		rec.cause = out.Err
+	}
+	if h.onReply != nil {
+		h.onReply(out.Err == nil)
 	}
 	reply := out.Reply
 	rec.status, rec.size = write(w, http.StatusOK, "application/octet-stream", reply)

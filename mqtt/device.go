@@ -48,6 +48,12 @@ type DeviceOptions struct {
 	// Rand is the randomness for replies; nil means crypto/rand. It must
 	// be safe for concurrent use.
 	Rand io.Reader
+	// OnReply, if set, is called for every reply the device makes to an
+	// accepted command, with its ok (false when the device refused to act),
+	// before the reply is published. For metrics: it runs on a worker
+	// goroutine, so it must be fast and safe for concurrent use. Refused
+	// envelopes are seen by the Opener's OnOpen.
+	OnReply func(ok bool)
 }
 
 // FleetOptions configures the work a [Fleet] shares among its devices (a
@@ -137,6 +143,7 @@ type Device struct {
 	timeout time.Duration
 	maxEnv  int
 	rand    io.Reader
+	onReply func(ok bool)
 	log     *slog.Logger
 	link    *link
 	topic   string // the commands topic
@@ -210,6 +217,7 @@ func (f *Fleet) Start(cfg Config, opener *command.Opener, h command.Handler, opt
 		timeout: o.HandleTimeout,
 		maxEnv:  o.MaxEnvelope,
 		rand:    o.Rand,
+		onReply: o.OnReply,
 		log:     cfg.Logger,
 		topic:   CommandsTopic(o.Prefix, pub),
 		status:  StatusTopic(o.Prefix, pub),
@@ -354,6 +362,9 @@ func (d *Device) serve(env []byte) {
 		return
 	}
 	d.replied.Add(1)
+	if d.onReply != nil {
+		d.onReply(out.Err == nil)
+	}
 	// A reply is worth sending while the sender may still accept its date.
 	ctx, cancel := context.WithTimeout(ctx, command.DefaultWindow)
 	defer cancel()

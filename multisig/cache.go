@@ -73,6 +73,16 @@ type OwnerCache struct {
 	MaxWaiting     int              // callers that may wait for a refresh at once; 0 means 16
 	Clock          func() time.Time // nil means time.Now; used for TTL, MaxStale and RecheckEvery
 
+	// OnRefresh, if set, is called after every refresh with its outcome:
+	// nil when a quorum agreed on a set the cache took, an error wrapping
+	// [ErrNotMultisig] when a quorum said the account is not multisig, one
+	// wrapping [ErrNoQuorum] when no quorum was reached, or another error
+	// (such as [ErrBadAnswer] for a rollback). For metrics and logs: it runs
+	// on the refresh's goroutine, outside the cache's lock, before the
+	// callers waiting for the refresh get its result; it must be fast and
+	// safe for concurrent use.
+	OnRefresh func(err error)
+
 	mu      sync.Mutex
 	owners  *Owners   // the last quorum answer, nil if none or not multisig
 	fetched time.Time // when owners was agreed (Clock time)
@@ -339,7 +349,11 @@ func (c *OwnerCache) resolve(life context.Context, f *flight) {
 	c.mu.Lock()
 	f.owners, f.err = c.applyLocked(o, err)
 	c.flight, c.lastEnd, c.ended = nil, c.now(), true
+	outcome := c.lastErr
 	c.mu.Unlock()
+	if c.OnRefresh != nil {
+		c.OnRefresh(outcome)
+	}
 	close(f.done)
 }
 

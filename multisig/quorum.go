@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -52,6 +53,9 @@ type round[T any] struct {
 	// silent nodes stall the search: for a median of all the answers
 	// rather than of the fastest.
 	waitAll bool
+	// onErr, when set, is told of every answer received that carries an
+	// error, except a node skipped as a duplicate address (not its fault).
+	onErr func(node string, err error)
 
 	// agree, when set, replaces the rule "identical keys" for deciding: it
 	// returns the agreed value and the number of answers behind it.
@@ -119,6 +123,9 @@ func (r *round[T]) run(ctx context.Context) (outcome[T], error) {
 		case v := <-results:
 			inflight--
 			votes = append(votes, v)
+			if r.onErr != nil && v.err != nil && !errors.Is(v.err, ErrDuplicate) {
+				r.onErr(v.node, v.err)
+			}
 			if h := voteHook.Load(); h != nil {
 				(*h)(v.node) // tests: order answers by what the round has received
 			}

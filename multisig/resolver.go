@@ -52,6 +52,13 @@ type Resolver struct {
 	// colluding majority of the nodes asked can name any owner. For nodes
 	// that do not serve account histories only.
 	SkipCustody bool
+	// OnNodeError, if set, is called for every answer a quorum search
+	// (owners or network time) receives from a node that gave no usable
+	// answer (unreachable, an error status, a malformed or unverifiable
+	// answer), with the node's URL and why. Nodes still in flight when the
+	// search ends are not reported. For metrics and logs: it runs on the
+	// search's goroutine, so it must be fast and safe for concurrent use.
+	OnNodeError func(node string, err error)
 }
 
 // Owners is the owner set of a multisig account, as a quorum of nodes agreed.
@@ -170,7 +177,7 @@ func (r *Resolver) OwnersSince(ctx context.Context, account nem.Address, known *
 		nodes: nodes, sample: sample, quorum: quorum,
 		maxLag: orDefaultU(r.MaxLag, 10), stall: orDefault(r.StallAfter, 1500*time.Millisecond),
 		rand: r.Rand, what: "owners of " + account.String(), heights: true,
-		ops: r.operators(nodes), lookup: r.LookupIP,
+		ops: r.operators(nodes), lookup: r.LookupIP, onErr: r.OnNodeError,
 		ask: func(ctx context.Context, node string) vote[record] {
 			if r.SkipCustody {
 				return askOwners(ctx, r.client(node), node, account)

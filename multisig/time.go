@@ -53,7 +53,7 @@ func (r *Resolver) timeOffset(ctx context.Context, network nem.Network) (time.Du
 		nodes: nodes, sample: sample, quorum: quorum,
 		stall: orDefault(r.StallAfter, 1500*time.Millisecond),
 		rand:  r.Rand, what: "network time", waitAll: true,
-		ops: r.operators(nodes), lookup: r.LookupIP,
+		ops: r.operators(nodes), lookup: r.LookupIP, onErr: r.OnNodeError,
 		ask: func(ctx context.Context, node string) vote[time.Duration] {
 			v := vote[time.Duration]{node: node}
 			c := r.client(node)

@@ -13,6 +13,7 @@
 //	                      -sim               # simulated pins (gpiotest) instead of hardware
 //	                      -mqtt tcp://127.0.0.1:1883 [-mqtt-ca FILE] [-listen ""]   # also (or, with -listen "", only) through a broker
 //	                      -ui                # also serve the owner's app as a web page at /
+//	                      -metrics 127.0.0.1:9100   # also serve Prometheus metrics at GET /metrics (default: off)
 //
 // With -ui the hub serves the owner's app at GET / (package
 // examples/hub/ui): a page that seals commands and verifies replies in the
@@ -27,6 +28,24 @@
 // all. ssl:// URLs use TLS, trusting -mqtt-ca if given (-mqtt-cert and
 // -mqtt-key add a client certificate); a username and password come only
 // from $NEMIOT_MQTT_USERNAME and $NEMIOT_MQTT_PASSWORD.
+//
+// With -metrics ADDR the hub serves Prometheus text at GET /metrics on a
+// listener of its own (package examples/internal/metrics, over the
+// library's hooks; off unless given). Keep ADDR on loopback, or a network
+// only the collector reaches: the metrics are not secret, but they tell
+// anyone who asks how busy the device is and which nodes it asks. The
+// metrics:
+//
+//	nemiot_commands_accepted_total             envelopes accepted (HTTP and MQTT)
+//	nemiot_commands_refused_total{reason}      envelopes refused: replay, stale, future, clock, not_owner, bad_signature, malformed, …
+//	nemiot_replies_total{ok}                   replies made, ok "true" or "false" (the device refused to act)
+//	nemiot_hub_in_flight                       commands the HTTP hub is handling now
+//	nemiot_hub_busy_total                      503s over the in-flight limit
+//	nemiot_owner_refreshes_total{outcome}      owner-cache refreshes: quorum, not_multisig, no_quorum, error
+//	nemiot_node_errors_total{node}             unusable NIS node answers, by node URL
+//	nemiot_replay_cache_entries                live entries in the replay cache
+//
+// and the Go runtime's go_* and process_* metrics.
 //
 // Try it without hardware or network: -sim -owners OWNER_PUBLIC_KEY.
 //

@@ -79,6 +79,9 @@ func (cfg *Config) setClock(opener *command.Opener) (run func(context.Context), 
 			}
 		},
 	}
+	if m := cfg.metrics; m != nil {
+		nc.Resolver.OnNodeError = m.OnNodeError
+	}
 	opener.Clock, opener.ClockReady = nc.Now, nc.Ready
 	return nc.Run, nil
 }

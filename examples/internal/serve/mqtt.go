@@ -19,7 +19,11 @@ func runMQTT(ctx context.Context, cfg *Config, opener *command.Opener, d hub.Han
 	log := logger(cfg)
 	h := noHalt{d} // halted once, below, after both transports stopped
 	pub := cfg.Key.PublicKey()
-	dev, err := mqtt.Start(*cfg.MQTT, opener, h, &mqtt.DeviceOptions{Network: cfg.Network})
+	o := &mqtt.DeviceOptions{Network: cfg.Network}
+	if m := cfg.metrics; m != nil {
+		o.OnReply = m.OnReply
+	}
+	dev, err := mqtt.Start(*cfg.MQTT, opener, h, o)
 	if err != nil {
 		return configErr("-mqtt: %w", err)
 	}

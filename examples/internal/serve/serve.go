@@ -26,6 +26,7 @@ import (
 	"periph.io/x/host/v3"
 
 	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/examples/internal/metrics"
 	"github.com/nemiot/nemiot/hub"
 	"github.com/nemiot/nemiot/mqtt"
 	"github.com/nemiot/nemiot/multisig"
@@ -43,7 +44,7 @@ type Flags struct {
 	fs                                  *flag.FlagSet // tells whether -network was given
 	key, network, listen, nodes, owners *string
 	mqtt, mqttCA, mqttCert, mqttKey     *string
-	clock, replay                       *string
+	clock, replay, metrics              *string
 	insecureKeyPerms                    *bool
 }
 
@@ -65,6 +66,7 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 			"for a device without a real-time clock; commands are refused until a quorum has told the time)"),
 		replay: fs.String("replay", "", "`FILE` keeping the replay cache across restarts (command.FileStore; kept on storage that survives a reboot);\n"+
 			"without it, commands dated before this process started are refused"),
+		metrics:          fs.String("metrics", "", "also serve Prometheus metrics at GET /metrics on `address` (e.g. 127.0.0.1:9100; default: off; keep it on loopback or a trusted network)"),
 		insecureKeyPerms: fs.Bool("insecure-key-perms", false, "run even if the key file is readable or writable by group or others (refused by default)"),
 	}
 }
@@ -134,7 +136,7 @@ func (f *Flags) Config(log *slog.Logger) (*Config, error) {
 	if *f.mqtt == "" && (*f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "") {
 		return nil, configErr("-mqtt-ca, -mqtt-cert and -mqtt-key need -mqtt")
 	}
-	cfg := &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log, Clock: *f.clock, Replay: *f.replay}
+	cfg := &Config{Key: kf.Key, Network: n, Listen: *f.listen, Nodes: nodes, Owners: owners, Logger: log, Clock: *f.clock, Replay: *f.replay, Metrics: *f.metrics}
 	if *f.mqtt != "" {
 		m := &mqtt.Config{Broker: *f.mqtt, Credentials: mqtt.CredentialsFromEnv(), Logger: log}
 		if *f.mqttCA != "" || *f.mqttCert != "" || *f.mqttKey != "" {
@@ -236,6 +238,11 @@ type Config struct {
 	// Replay is the file of the persistent replay cache; "" keeps it in
 	// memory.
 	Replay string
+	// Metrics is the address to serve Prometheus metrics on (GET
+	// /metrics, package examples/internal/metrics); "" serves none.
+	Metrics string
+	// metrics are the collectors Run fed while serving Metrics; nil: none.
+	metrics *metrics.Metrics
 	// SystemClock is this machine's clock; nil means time.Now (tests set
 	// it off to play a device without a real-time clock).
 	SystemClock func() time.Time
@@ -243,7 +250,15 @@ type Config struct {
 
 // handler is the hub's HTTP API for opener and d, wrapped by cfg.Mount.
 func (cfg *Config) handler(opener *command.Opener, d hub.Handler) http.Handler {
-	h := hub.New(opener, d, &hub.Options{Logger: logger(cfg), Network: cfg.Network})
+	o := &hub.Options{Logger: logger(cfg), Network: cfg.Network}
+	if m := cfg.metrics; m != nil {
+		o.OnReply, o.OnBusy = m.OnReply, m.OnBusy
+	}
+	h := hub.New(opener, d, o)
+	if m := cfg.metrics; m != nil {
+		api := h
+		m.InFlight(func() int { n, _ := hub.InFlight(api); return n })
+	}
 	if cfg.Mount != nil {
 		h = cfg.Mount(h)
 	}
@@ -339,6 +354,9 @@ func OwnerSource(ctx context.Context, cfg *Config) (src command.OwnerSource, run
 		Resolver: &multisig.Resolver{Nodes: nodes, HTTP: cfg.HTTP},
 		Account:  account,
 	}
+	if m := cfg.metrics; m != nil {
+		cache.OnRefresh, cache.Resolver.OnNodeError = m.OnRefresh, m.OnNodeError
+	}
 	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	owners, err := cache.Owners(actx)
@@ -362,6 +380,13 @@ func OwnerSource(ctx context.Context, cfg *Config) (src command.OwnerSource, run
 // commands in progress and halts the device (if d is a hub.Halter).
 func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	log := logger(cfg)
+	if cfg.Metrics != "" {
+		stop, err := cfg.serveMetrics()
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	owners, refresh, err := OwnerSource(ctx, cfg)
 	if err != nil {
 		return err
@@ -371,6 +396,10 @@ func Run(ctx context.Context, cfg *Config, d hub.Handler) error {
 	go refresh(rctx)
 
 	opener := &command.Opener{Device: cfg.Key, Owners: owners}
+	if m := cfg.metrics; m != nil {
+		opener.OnOpen = m.OnOpen
+		m.ReplayLen(opener.ReplayLen)
+	}
 	if cfg.Replay != "" {
 		store, err := command.OpenFileStore(cfg.Replay)
 		if err != nil {
