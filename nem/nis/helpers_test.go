@@ -9,10 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nemiot/nemiot/internal/nemtest"
 	"github.com/nemiot/nemiot/internal/sharedtest"
-	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/nis"
-	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // fixtureDir holds the NIS fixtures vendored from the shared reference
@@ -110,38 +109,10 @@ func generic(t testing.TB, b []byte) map[string]any {
 	return m
 }
 
-func mustAddress(t testing.TB, s string) nem.Address {
-	t.Helper()
-	a, err := nem.ParseAddress(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func mustKey(t testing.TB, s string) nem.PublicKey {
-	t.Helper()
-	k, err := nem.ParsePublicKey(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func mustPrivate(t testing.TB, s string) *nem.PrivateKey {
-	t.Helper()
-	k, err := nem.ParsePrivateKey(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func mustHash(t testing.TB, s string) tx.Hash {
-	t.Helper()
-	h, err := tx.ParseHash(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
+// The parsers of package nemtest, under the names these tests use.
+var (
+	mustAddress = nemtest.Address
+	mustKey     = nemtest.PublicKey
+	mustPrivate = nemtest.PrivateKey
+	mustHash    = nemtest.Hash
+)

@@ -4,9 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nemiot/nemiot/internal/nemtest"
 	"github.com/nemiot/nemiot/internal/sharedtest"
-	"github.com/nemiot/nemiot/nem"
-	"github.com/nemiot/nemiot/nem/tx"
 )
 
 // fixture returns the bytes of a NIS fixture vendored in
@@ -25,38 +24,10 @@ func TestFixtureChecksums(t *testing.T) {
 	}
 }
 
-func mustAddress(t testing.TB, s string) nem.Address {
-	t.Helper()
-	a, err := nem.ParseAddress(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func mustKey(t testing.TB, s string) nem.PublicKey {
-	t.Helper()
-	k, err := nem.ParsePublicKey(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func mustPrivate(t testing.TB, s string) *nem.PrivateKey {
-	t.Helper()
-	k, err := nem.ParsePrivateKey(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func mustHash(t testing.TB, s string) tx.Hash {
-	t.Helper()
-	h, err := tx.ParseHash(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
+// The parsers of package nemtest, under the names these tests use.
+var (
+	mustAddress = nemtest.Address
+	mustKey     = nemtest.PublicKey
+	mustPrivate = nemtest.PrivateKey
+	mustHash    = nemtest.Hash
+)
