@@ -6,22 +6,12 @@ import (
 	"testing"
 
 	"filippo.io/edwards25519"
+
+	"github.com/nemiot/nemiot/internal/sharedtest"
 )
 
-// smallOrderKeys are the canonical encodings of the eight points of order
-// dividing 8, plus non-canonical encodings of some of them that decoders
-// accept (the sign bit set on x = 0).
-var smallOrderKeys = []string{
-	"0100000000000000000000000000000000000000000000000000000000000000", // identity
-	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // order 2
-	"0000000000000000000000000000000000000000000000000000000000000000", // order 4 (all zero)
-	"0000000000000000000000000000000000000000000000000000000000000080", // order 4
-	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
-	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85", // order 8
-	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
-	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa", // order 8
-	"0100000000000000000000000000000000000000000000000000000000000080", // identity, x sign set
-}
+// smallOrderKeys are the encodings of points of order dividing 8.
+var smallOrderKeys = sharedtest.SmallOrderKeys
 
 func mustPub(t *testing.T, s string) PublicKey {
 	t.Helper()

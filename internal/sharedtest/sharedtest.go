@@ -2,8 +2,10 @@
 // module: the vectors generated into the module's testdata/vectors
 // ([Testdata]), the NIS fixtures vendored from the project's shared reference
 // folder into a package's testdata ([ReadFile], [CheckSums]), and fuzz seed
-// corpora ([RequireSeeds]). These files are part of the module, so a file
-// that does not load fails the test; it is never skipped.
+// corpora ([RequireSeeds]); it also holds the small-order key vectors the
+// weak-key tests of several packages walk ([SmallOrderKeys]). These files
+// are part of the module, so a file that does not load fails the test; it
+// is never skipped.
 package sharedtest
 
 import (
