@@ -7,32 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nemiot/nemiot/command"
+	"github.com/nemiot/nemiot/examples/internal/extest"
 	"github.com/nemiot/nemiot/mqtt"
 	"github.com/nemiot/nemiot/mqtt/mqtttest"
 	"github.com/nemiot/nemiot/nem"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe to write and read at once.
+type syncBuffer = extest.SyncBuffer
 
 // TestFleet: the fleet brings its devices online with keys it made (and
 // keeps), prints their public keys, and each obeys the owner over MQTT;

@@ -14,12 +14,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nemiot/nemiot/command"
 	"github.com/nemiot/nemiot/device"
+	"github.com/nemiot/nemiot/examples/internal/extest"
 	"github.com/nemiot/nemiot/examples/internal/serve"
 	"github.com/nemiot/nemiot/hub/hubclient"
 	"github.com/nemiot/nemiot/nem"
@@ -27,23 +27,8 @@ import (
 	"github.com/nemiot/nemiot/nem/nis/nistest"
 )
 
-// syncBuffer is a log sink the hub's goroutines write while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe to write and read at once.
+type syncBuffer = extest.SyncBuffer
 
 type running struct {
 	url  string

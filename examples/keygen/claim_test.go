@@ -7,32 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/nemiot/nemiot/examples/internal/extest"
 	"github.com/nemiot/nemiot/nem"
 	"github.com/nemiot/nemiot/nem/keyfile"
 	"github.com/nemiot/nemiot/nem/nis/nistest"
 )
 
-// syncBuffer is a bytes.Buffer safe to write and read at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe to write and read at once.
+type syncBuffer = extest.SyncBuffer
 
 // keygen claim waits for funding (showing the balance), converts the
 // device to a 1-of-1 account owned by the temporary key it shows, and
