@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"maps"
 	mrand "math/rand/v2"
 	"net/http"
 	"slices"
@@ -149,27 +150,66 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
-// recorder is an HTTP transport that records which hosts were asked.
+// recorder is an HTTP transport that records which hosts each call asked.
+// A call is named by the value of callKey in its context; requests that a
+// search leaves running after it returns (the nodes it did not wait for)
+// still count for the call that made them, however late they start.
+//
+// With barrier > 0, a call's requests wait until barrier distinct hosts
+// have been asked by it (or the request's context ends), so that a test
+// knows every node of a sample was asked before any answer arrives,
+// however slowly the machine schedules the search's goroutines.
 type recorder struct {
-	mu    sync.Mutex
-	hosts map[string]bool
+	barrier int
+	mu      sync.Mutex
+	calls   map[int]map[string]bool
+	full    map[int]chan struct{}
+}
+
+type callKey struct{}
+
+// withCall returns ctx naming the call id for a recorder.
+func withCall(ctx context.Context, id int) context.Context {
+	return context.WithValue(ctx, callKey{}, id)
 }
 
 func (rec *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	id, _ := req.Context().Value(callKey{}).(int)
 	rec.mu.Lock()
-	if rec.hosts == nil {
-		rec.hosts = map[string]bool{}
+	if rec.calls == nil {
+		rec.calls = map[int]map[string]bool{}
 	}
-	rec.hosts["http://"+req.URL.Host] = true
+	if rec.calls[id] == nil {
+		rec.calls[id] = map[string]bool{}
+	}
+	host := "http://" + req.URL.Host
+	fresh := !rec.calls[id][host]
+	rec.calls[id][host] = true
+	if rec.full == nil {
+		rec.full = map[int]chan struct{}{}
+	}
+	full := rec.full[id]
+	if full == nil {
+		full = make(chan struct{})
+		rec.full[id] = full
+	}
+	if fresh && len(rec.calls[id]) == rec.barrier {
+		close(full)
+	}
 	rec.mu.Unlock()
+	if rec.barrier > 0 {
+		select {
+		case <-full:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+	}
 	return http.DefaultTransport.RoundTrip(req)
 }
 
-// take returns the hosts asked since the last take.
-func (rec *recorder) take() map[string]bool {
+// take returns the hosts that call id has asked so far.
+func (rec *recorder) take(id int) map[string]bool {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	h := rec.hosts
-	rec.hosts = nil
-	return h
+	return maps.Clone(rec.calls[id])
 }

@@ -528,18 +528,19 @@ func TestOwnersRandomSelection(t *testing.T) {
 	const n, calls = 10, 100
 	net := nistest.NewNetwork(t, n, nil)
 	d := newDevice(t, net, 1, 1)
-	rec := &recorder{}
+	// No answer arrives before all 5 nodes of a sample were asked.
+	rec := &recorder{barrier: 5}
 	r := resolver(net) // crypto/rand
 	r.HTTP = &http.Client{Transport: rec}
 	r.StallAfter = time.Hour
-	// Answers take 10 ms, so that all 5 requests start before a quorum.
-	setAll(t, net, nistest.Slow(10*time.Millisecond))
 	urls := net.URLs()
+	call := 0
 	sample := func() []int {
 		t.Helper()
-		o, err := r.Owners(ctxT(t), d.address(net))
+		call++
+		o, err := r.Owners(withCall(ctxT(t), call), d.address(net))
 		checkOwners(t, "random", o, err, net, d, 3)
-		asked := rec.take()
+		asked := rec.take(call)
 		var set []int
 		for i, u := range urls {
 			if asked[u] {
