@@ -173,13 +173,17 @@ func (r *Resolver) OwnersSince(ctx context.Context, account nem.Address, known *
 		return nil, err
 	}
 	verified := &verifiedSet{}
+	// Read once: the askers of nodes the round did not wait for run on
+	// after it returns, and must not read the Resolver while a caller
+	// changes it between searches.
+	skipCustody := r.SkipCustody
 	rd := &round[record]{
 		nodes: nodes, sample: sample, quorum: quorum,
 		maxLag: orDefaultU(r.MaxLag, 10), stall: orDefault(r.StallAfter, 1500*time.Millisecond),
 		rand: r.Rand, what: "owners of " + account.String(), heights: true,
 		ops: r.operators(nodes), lookup: r.LookupIP, onErr: r.OnNodeError,
 		ask: func(ctx context.Context, node string) vote[record] {
-			if r.SkipCustody {
+			if skipCustody {
 				return askOwners(ctx, r.client(node), node, account)
 			}
 			hist := r.readHistory(ctx, node, account, known, verified) // at the same time
